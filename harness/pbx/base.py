@@ -1,0 +1,136 @@
+"""What every PBX backend offers the drivers."""
+from __future__ import annotations
+
+import re
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from pathlib import Path
+
+from ..ami import AmiClient, AmiCredentials, Message
+from ..errors import DialplanError, PbxDied
+from ..target import Target
+from .carrier import CarrierSink
+from .config import RunConfig
+
+# "No '=' (equal sign) in line 7 of /run/dialharness/etc/extensions.conf"
+_CONFIG_LINE = re.compile(r"(?:line|at line) (\d+) of (\S+?extensions\.conf)")
+
+
+class Pbx(ABC):
+    """A running Asterisk the harness may place calls on."""
+
+    run: RunConfig
+    target: Target | None = None
+
+    @property
+    @abstractmethod
+    def credentials(self) -> AmiCredentials: ...
+
+    @property
+    @abstractmethod
+    def carrier(self) -> CarrierSink | None:
+        """The SIP listener behind every trunk, when the harness rendered the trunks."""
+
+    @abstractmethod
+    def install(self, target: Target) -> None:
+        """Make ``target``'s dialplan and trunks live (no restart). Raises DialplanError."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def alive(self) -> bool:
+        return True
+
+    def describe(self) -> str:
+        c = self.credentials
+        return f"Asterisk AMI {c.host}:{c.port}"
+
+    def __enter__(self) -> Pbx:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- shared helpers --------------------------------------------------------------
+    def connect(self, **kwargs: object) -> AmiClient:
+        client = AmiClient(self.credentials, **kwargs)  # type: ignore[arg-type]
+        client.connect()
+        return client
+
+    def verify_contexts(self, target: Target,
+                        read_log: Callable[[], str] | None = None) -> None:
+        """Every subscriber's context must exist after loading, or the dialplan was rejected.
+
+        Asterisk drops a whole extensions.conf with a syntax error and says why only in
+        its log; ``read_log`` (what it logged during the load) names the line.
+        """
+        missing = []
+        with _Session(self) as ami:
+            for sub in target.subscribers.values():
+                reply = ami.request("ShowDialPlan", {"Context": sub.context}, timeout=10)
+                if reply.name.lower() == "error":
+                    missing.append((sub.name, sub.context))
+        if not missing:
+            return
+        where = _config_error_line(read_log() if read_log else "")
+        if where is not None:
+            line, detail = where
+            raise DialplanError(f"Asterisk rejected the dialplan: {detail}",
+                                path=str(target.dialplan), line=line)
+        names = ", ".join(f"{c!r} (subscriber {s})" for s, c in missing)
+        raise DialplanError(f"context {names} does not exist after loading the dialplan",
+                            path=str(target.dialplan))
+
+
+class _Session:
+    """A short-lived AMI session for administrative actions."""
+
+    def __init__(self, pbx: Pbx) -> None:
+        self.pbx = pbx
+
+    def __enter__(self) -> AmiClient:
+        self.client = self.pbx.connect()
+        return self.client
+
+    def __exit__(self, *exc: object) -> None:
+        self.client.close()
+
+
+def _config_error_line(log_text: str) -> tuple[int, str] | None:
+    for line in log_text.splitlines():
+        if "extensions.conf" in line and ("WARNING" in line or "ERROR" in line):
+            m = _CONFIG_LINE.search(line)
+            if m:
+                detail = line.split(": ", 2)[-1].strip() if ": " in line else line
+                detail = re.sub(r"\S*/etc/extensions\.conf", "extensions.conf", detail)
+                return int(m.group(1)), detail
+    return None
+
+
+def wait_for_ami(pbx: Pbx, deadline: float, alive: Callable[[], bool]) -> AmiClient:
+    """Log in as soon as Asterisk accepts it; give up at ``deadline`` or if it died."""
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if not alive():
+            raise PbxDied("Asterisk exited while starting")
+        try:
+            return pbx.connect(timeout=2.0)
+        except Exception as exc:  # not listening yet
+            last = exc
+            time.sleep(0.05)
+    raise PbxDied(f"Asterisk did not accept an AMI login in time: {last}")
+
+
+def reload_modules(ami: AmiClient, *modules: str) -> list[Message]:
+    return [ami.request("Reload", {"Module": m}, timeout=30) for m in modules]
+
+
+def read_new(path: Path, offset: int) -> tuple[str, int]:
+    try:
+        with path.open("rb") as f:
+            f.seek(offset)
+            data = f.read()
+    except FileNotFoundError:
+        return "", offset
+    return data.decode("utf-8", "replace"), offset + len(data)

@@ -1,0 +1,205 @@
+"""The PBX in a container: build the image, start Asterisk with host networking, stop it.
+
+One container serves a whole session; a new target is installed with a reload, not a
+new container. The run directory (rendered configs, Asterisk's log) lives on the host
+under a private temp dir and is mounted at ``/run/dialharness``.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from ..ami import AmiCredentials
+from ..errors import PbxDied, PbxStartError
+from ..target import Target
+from . import config
+from .base import Pbx, read_new, reload_modules, wait_for_ami
+from .carrier import CarrierSink
+from .config import RUN_MOUNT, RunConfig
+
+IMAGE_REPO = "dialharness-asterisk"
+BASE_IMAGE = "debian:sid-slim"
+LABEL = "dialharness"
+
+
+def docker_dir() -> Path:
+    """The project's docker/ directory (Dockerfile and helper scripts)."""
+    env = os.environ.get("DIALHARNESS_DOCKER_DIR")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "docker"
+
+
+def image_tag() -> str:
+    digest = hashlib.sha256((docker_dir() / "Dockerfile").read_bytes()).hexdigest()[:12]
+    return f"{IMAGE_REPO}:{digest}"
+
+
+def docker_client():  # -> docker.DockerClient
+    """A client for the engine the user has; start Debian's dockerd only if none answers."""
+    import docker  # only this module imports the SDK
+
+    try:
+        client = docker.from_env(timeout=120)
+        client.ping()
+        return client
+    except Exception:
+        pass
+    script = docker_dir() / "start-engine.sh"
+    proc = subprocess.run(["bash", str(script)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise PbxStartError("no Docker engine could be reached or started: "
+                            + (proc.stderr.strip().splitlines() or ["(no output)"])[-1])
+    try:
+        client = docker.from_env(timeout=120)
+        client.ping()
+        return client
+    except Exception as exc:
+        raise PbxStartError(f"Docker engine started but does not answer: {exc}") from None
+
+
+def ensure_image(client) -> str:  # type: ignore[no-untyped-def]
+    """Build the PBX image if this Dockerfile's tag is not there yet; return the tag."""
+    import docker
+
+    tag = image_tag()
+    try:
+        client.images.get(tag)
+        return tag
+    except docker.errors.ImageNotFound:
+        pass
+    try:
+        client.images.get(BASE_IMAGE)
+    except docker.errors.ImageNotFound:
+        proc = subprocess.run(["bash", str(docker_dir() / "make-base-image.sh"), BASE_IMAGE],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise PbxStartError(f"cannot get base image {BASE_IMAGE}: "
+                                + (proc.stderr.strip().splitlines() or ["(no output)"])[-1])
+    try:
+        client.images.build(path=str(docker_dir()), tag=tag, network_mode="host", rm=True,
+                            labels={LABEL: "image"})
+    except docker.errors.BuildError as exc:
+        tail = [str(x.get("stream", x.get("error", ""))).strip() for x in exc.build_log][-5:]
+        raise PbxStartError(f"building {tag} failed: {exc}; " + " | ".join(t for t in tail if t)) from None
+    return tag
+
+
+class DockerPbx(Pbx):
+    def __init__(self, client, container, run: RunConfig, run_dir: Path,  # type: ignore[no-untyped-def]
+                 carrier: CarrierSink) -> None:
+        self._client = client
+        self._container = container
+        self.run = run
+        self.run_dir = run_dir
+        self._carrier = carrier
+        self._log_offset = 0
+        self.started_at = time.monotonic()
+
+    # -- construction ----------------------------------------------------------------
+    @classmethod
+    def start(cls, target: Target, *, run: RunConfig | None = None,
+              start_timeout: float = 30.0, carrier_status: int | None = None) -> DockerPbx:
+        client = docker_client()
+        tag = ensure_image(client)
+        run = run or RunConfig.fresh()
+        run_dir = Path(tempfile.mkdtemp(prefix="dialharness-run-"))
+        os.chmod(run_dir, 0o700)
+        config.render(target, run, run_dir / "etc", run_dir / "log")
+        carrier = CarrierSink(run.sink_port, final_status=carrier_status)
+        try:
+            container = client.containers.run(
+                tag, detach=True, network_mode="host", labels={LABEL: "pbx"},
+                name=f"dialharness-{os.getpid()}-{run.ami_port}",
+                volumes={str(run_dir): {"bind": RUN_MOUNT, "mode": "rw"}},
+                mem_limit="2g", stop_signal="SIGKILL")
+        except Exception as exc:
+            carrier.close()
+            shutil.rmtree(run_dir, ignore_errors=True)
+            raise PbxStartError(f"cannot start the PBX container: {exc}") from None
+        pbx = cls(client, container, run, run_dir, carrier)
+        try:
+            wait_for_ami(pbx, time.monotonic() + start_timeout, pbx.alive).close()
+            pbx.target = target
+            pbx.verify_contexts(target, pbx._log_since_load)
+        except BaseException as exc:
+            logs = pbx.container_logs()
+            pbx.close()
+            if isinstance(exc, PbxDied):
+                raise PbxStartError(f"{exc}; last lines: {logs}") from None
+            raise
+        return pbx
+
+    # -- Pbx -------------------------------------------------------------------------
+    @property
+    def credentials(self) -> AmiCredentials:
+        return AmiCredentials("127.0.0.1", self.run.ami_port, config.AMI_USER, self.run.ami_secret)
+
+    @property
+    def carrier(self) -> CarrierSink:
+        return self._carrier
+
+    @property
+    def log_path(self) -> Path:
+        return self.run_dir / "log" / "messages.log"
+
+    def install(self, target: Target) -> None:
+        if self.target is not None and target.path == self.target.path \
+                and target.dialplan.read_bytes() == (self.run_dir / "etc" / "extensions.conf").read_bytes():
+            return
+        etc = self.run_dir / "etc"
+        (etc / "pjsip.conf").write_text(config.pjsip_conf(target, self.run))
+        config.install_dialplan(target.dialplan, etc)
+        _, self._log_offset = read_new(self.log_path, self._log_offset)
+        ami = self.connect()
+        try:
+            reload_modules(ami, "res_pjsip.so", "pbx_config.so")
+        finally:
+            ami.close()
+        self.target = target
+        self.verify_contexts(target, self._log_since_load)
+
+    def alive(self) -> bool:
+        try:
+            self._container.reload()
+        except Exception:
+            return False
+        return self._container.status in ("running", "created")
+
+    def kill(self) -> None:
+        """Kill Asterisk abruptly (tests of the failure paths)."""
+        self._container.kill()
+
+    def container_logs(self, lines: int = 5) -> str:
+        try:
+            raw = self._container.logs(tail=lines).decode("utf-8", "replace")
+        except Exception:
+            return "(no logs)"
+        return " | ".join(l.strip() for l in raw.splitlines() if l.strip()) or "(empty)"
+
+    def close(self) -> None:
+        try:
+            self._container.remove(force=True)
+        except Exception:
+            pass
+        self._carrier.close()
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+
+    def describe(self) -> str:
+        return f"Asterisk in container {self._container.name} (AMI 127.0.0.1:{self.run.ami_port})"
+
+    def _log_since_load(self) -> str:
+        # Asterisk's logger writes asynchronously: give it a moment to flush what it
+        # said about the load before deciding the log is silent.
+        text, self._log_offset = read_new(self.log_path, self._log_offset)
+        deadline = time.monotonic() + 1.0
+        while "extensions.conf" not in text and time.monotonic() < deadline:
+            time.sleep(0.05)
+            more, self._log_offset = read_new(self.log_path, self._log_offset)
+            text += more
+        return text
