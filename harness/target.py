@@ -16,6 +16,8 @@ from .errors import ConfigError
 from .model import Route
 
 NUMBER_FORMATS = ("national", "e164")
+#: caller number of a subscriber whose target entry sets no callerid (an extension)
+DEFAULT_CALLER_NUMBER = "100"
 BARRABLE = ("international",)
 TRUNK_ROUTES = (Route.DOMESTIC, Route.INTERNATIONAL, Route.EMERGENCY)
 
@@ -37,6 +39,15 @@ class Subscriber:
     @property
     def intl_barred(self) -> bool:
         return "international" in self.barred
+
+    @property
+    def effective_callerid(self) -> str:
+        """The caller ID a call of this subscriber carries.
+
+        A real phone always has a number; with none, Asterisk reports the outbound leg's
+        presentation as "unavailable" whatever 184/186 asked for.
+        """
+        return self.callerid or f'"{self.name}" <{DEFAULT_CALLER_NUMBER}>'
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -109,16 +110,28 @@ def _config_error_line(log_text: str) -> tuple[int, str] | None:
 
 
 def wait_for_ami(pbx: Pbx, deadline: float, alive: Callable[[], bool]) -> AmiClient:
-    """Log in as soon as Asterisk accepts it; give up at ``deadline`` or if it died."""
+    """Log in as soon as Asterisk accepts it and wait for FullyBooted.
+
+    AMI listens before the modules (the dialplan among them) are loaded; Asterisk sends
+    FullyBooted to a session at login once booted, or when boot completes.
+    """
     last: Exception | None = None
     while time.monotonic() < deadline:
         if not alive():
             raise PbxDied("Asterisk exited while starting")
+        booted = threading.Event()
         try:
-            return pbx.connect(timeout=2.0)
+            client = pbx.connect(timeout=2.0, on_event=lambda m: m.name == "FullyBooted"
+                                 and booted.set())
         except Exception as exc:  # not listening yet
             last = exc
             time.sleep(0.05)
+            continue
+        while not booted.wait(0.1):
+            if time.monotonic() > deadline or not alive():
+                client.close()
+                raise PbxDied("Asterisk accepted AMI but never finished booting")
+        return client
     raise PbxDied(f"Asterisk did not accept an AMI login in time: {last}")
 
 

@@ -19,7 +19,8 @@ from ..target import Target
 
 #: Events the AMI driver listens to; everything else (VarSet above all) is filtered out
 #: inside Asterisk so it never crosses the socket.
-AMI_EVENTS = ("Newchannel", "Newexten", "DialBegin", "Hangup", "OriginateResponse")
+AMI_EVENTS = ("Newchannel", "Newexten", "DialBegin", "Hangup", "OriginateResponse",
+              "FullyBooted")
 
 AMI_USER = "dialharness"
 #: container path where the run directory is mounted
@@ -138,12 +139,13 @@ authlimit = 10
 secret = {run.ami_secret}
 deny = 0.0.0.0/0.0.0.0
 permit = 127.0.0.1/255.255.255.255
-; read: the call and dialplan events a call's outcome is made of.
+; read: the call and dialplan events a call's outcome is made of, and FullyBooted
+; (system) so the harness knows the dialplan is loaded before the first call.
 ; write: originate calls, hang up / read variables of calls (call), reload the dialplan
 ; (config) and list channels (reporting). No 'command' or 'system': no shell, no CLI.
-read = call,dialplan
+read = call,dialplan,system
 write = originate,call,config,reporting
-eventfilter = Event: ({filters})\\r
+eventfilter = Event: ({filters})[^A-Za-z]
 writetimeout = 5000
 """
 

@@ -1,0 +1,258 @@
+"""The AMI driver: calls are Local channels into the subscriber's context.
+
+Per call: Originate ``Local/<dial>@<context>/n`` with ChannelId chosen by us, so every
+event of the call carries ``Linkedid`` = that id and is routed to the call by a dict
+lookup. The call's outbound legs are its DialBegin events; for each, the presentation is
+read from the outbound channel (Getvar CONNECTEDLINE(pres)) and the leg is hung up with
+a congestion cause, as a carrier that cannot complete it would (so failover paths of the
+dialplan run too). The call is complete when Asterisk has answered the Originate and
+every channel of the call has hung up.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from ..ami import AmiClient, Message
+from ..dialstring import check_dial
+from ..errors import NoOutcome, PbxDied
+from ..model import CallRequest, Leg, Outcome, Presentation, Step
+from ..pbx import Pbx
+from ..target import Target
+from .base import DestinationReader, Driver, make_leg, outcome_from_legs
+from .dialapp import failed_dials
+
+#: hangup cause given to an outbound leg once it has been observed (34: no circuit
+#: available), which sends a dialplan down its failover path as a real carrier would
+LEG_HANGUP_CAUSE = "34"
+DEFAULT_IN_FLIGHT = 40
+#: what Asterisk reports as the "application" of a channel created by Dial/Originate:
+#: not a dialplan step of the user's
+_PSEUDO_APPS = frozenset({"AppDial", "AppDial2", "AppOriginate"})
+
+
+@dataclass
+class _Call:
+    index: int
+    request: CallRequest
+    channel_id: str
+    action_id: str = ""
+    started: float = 0.0
+    originate_done: bool = False
+    originate_failed: bool = False
+    seen_channel: bool = False
+    live: dict[str, str] = field(default_factory=dict)  # uniqueid -> channel name
+    steps: list[Step] = field(default_factory=list)
+    legs: list[dict[str, object]] = field(default_factory=list)
+    cause: int | None = None
+    done: bool = False
+
+
+def parse_presentation(value: str) -> Presentation | None:
+    v = value.strip().lower()
+    if v.startswith("prohib") or v == "unavailable":
+        return Presentation.PROHIBITED
+    if v.startswith("allowed"):
+        return Presentation.ALLOWED
+    return None
+
+
+def endpoint_of(channel: str) -> str:
+    """``PJSIP/jp-intl-0000002a`` -> ``jp-intl``."""
+    name = channel.split("/", 1)[-1]
+    return name.rsplit("-", 1)[0]
+
+
+class AmiDriver(Driver):
+    name = "ami"
+
+    def __init__(self, pbx: Pbx, target: Target, reader: DestinationReader, *,
+                 in_flight: int = DEFAULT_IN_FLIGHT, timeout: float | None = None) -> None:
+        self.pbx = pbx
+        self.target = target
+        self.reader = reader
+        self.in_flight = max(1, in_flight)
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._calls: dict[str, _Call] = {}      # linkedid -> call
+        self._by_action: dict[str, _Call] = {}  # originate ActionID -> call
+        self._dead = False
+        self._ids = itertools.count(1)
+        self._run = f"dh{os.getpid():x}{int(time.time() * 1000) % 10**8:x}"
+        self.ami: AmiClient = pbx.connect(on_event=self._on_event,
+                                          on_disconnect=self._on_disconnect)
+
+    def close(self) -> None:
+        self.ami.close()
+
+    # -- placing -----------------------------------------------------------------------
+    def place(self, calls: Sequence[CallRequest], *,
+              on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+        for c in calls:
+            check_dial(c.dial)
+            self.target.subscriber(c.subscriber)
+        results: list[Outcome | None] = [None] * len(calls)
+        pending = list(enumerate(calls))
+        pending.reverse()
+        active: list[_Call] = []
+        timed_out: list[_Call] = []
+        with self._lock:
+            while pending or active:
+                if self._dead:
+                    raise PbxDied(f"lost the PBX ({self.pbx.describe()})",
+                                  [c.request.dial for c in active])
+                while pending and len(active) < self.in_flight:
+                    i, req = pending.pop()
+                    active.append(self._originate(i, req))
+                now = time.monotonic()
+                still = []
+                for call in active:
+                    if call.done:
+                        out = self._finish(call)
+                        results[call.index] = out
+                        if on_outcome is not None:
+                            on_outcome(out)
+                    elif now - call.started > self._timeout_of(call):
+                        timed_out.append(call)
+                        self._abandon(call)
+                    else:
+                        still.append(call)
+                active = still
+                if active:
+                    nearest = min(c.started + self._timeout_of(c) for c in active)
+                    self._changed.wait(max(0.001, min(0.5, nearest - time.monotonic())))
+        if timed_out:
+            raise NoOutcome([c.request.dial for c in timed_out],
+                            max(self._timeout_of(c) for c in timed_out))
+        return results  # type: ignore[return-value]
+
+    def _timeout_of(self, call: _Call) -> float:
+        return self.timeout if self.timeout is not None else call.request.timeout
+
+    def _originate(self, index: int, req: CallRequest) -> _Call:
+        # called with the lock held; the events of this call cannot be routed before
+        # it is registered, because the listener thread needs the same lock
+        sub = self.target.subscriber(req.subscriber)
+        n = next(self._ids)
+        call = _Call(index=index, request=req, channel_id=f"{self._run}-{n}",
+                     started=time.monotonic())
+        self._calls[call.channel_id] = call
+        timeout = self._timeout_of(call)
+        fields = {
+            "Channel": f"Local/{req.dial}@{sub.context}/n",
+            "Application": "Wait",
+            "Data": str(int(timeout) + 5),
+            "Async": "true",
+            "Timeout": str(int((timeout + 5) * 1000)),
+            "ChannelId": call.channel_id,
+            "OtherChannelId": call.channel_id + ";2",
+        }
+        fields["CallerID"] = sub.effective_callerid
+        try:
+            call.action_id = self.ami.send("Originate", fields, callback=self._on_originate_ack,
+                                           variables=dict(sub.variables))
+        except PbxDied:
+            self._dead = True
+            raise
+        self._by_action[call.action_id] = call
+        return call
+
+    def _finish(self, call: _Call) -> Outcome:
+        del self._calls[call.channel_id]
+        self._by_action.pop(call.action_id, None)
+        legs: list[Leg] = [
+            make_leg(self.target, str(l["endpoint"]), str(l["outbound"]),
+                     l.get("presentation"), self.reader)  # type: ignore[arg-type]
+            for l in call.legs]
+        if not legs:
+            for t in failed_dials(call.steps, set(self.target.trunks)):
+                legs.append(make_leg(self.target, t.endpoint, t.number, None, self.reader))
+        return outcome_from_legs(call.request, legs, cause=call.cause, steps=tuple(call.steps))
+
+    def _abandon(self, call: _Call) -> None:
+        for channel in list(call.live.values()):
+            try:
+                self.ami.send("Hangup", {"Channel": channel, "Cause": "16"})
+            except PbxDied:
+                break
+        self._calls.pop(call.channel_id, None)
+        self._by_action.pop(call.action_id, None)
+
+    # -- listener thread -------------------------------------------------------------------
+    def _on_originate_ack(self, msg: Message) -> None:
+        # The immediate "Originate successfully queued" (or an error if Asterisk refused)
+        if msg.name.lower() == "error":
+            with self._lock:
+                call = self._by_action.get(msg.get("ActionID"))
+                if call is not None:
+                    call.originate_done = True
+                    call.originate_failed = True
+                    self._check_done(call)
+
+    def _on_event(self, msg: Message) -> None:
+        name = msg.name
+        with self._lock:
+            if name == "OriginateResponse":
+                call = self._by_action.get(msg.get("ActionID"))
+                if call is None:
+                    return
+                call.originate_done = True
+                call.originate_failed = msg.get("Response").lower() != "success"
+                self._check_done(call)
+                return
+            call = self._calls.get(msg.get("Linkedid"))
+            if call is None:
+                return
+            if name == "Newexten":
+                if msg.get("Application") in _PSEUDO_APPS:
+                    return
+                try:
+                    prio = int(msg.get("Priority", "0"))
+                except ValueError:
+                    prio = 0
+                call.steps.append(Step(msg.get("Context"), msg.get("Extension"), prio,
+                                       msg.get("Application"), msg.get("AppData")))
+            elif name == "Newchannel":
+                call.live[msg.get("Uniqueid")] = msg.get("Channel")
+                call.seen_channel = True
+            elif name == "DialBegin":
+                dest = msg.get("DestChannel")
+                if not dest.upper().startswith("PJSIP/"):
+                    return  # Local/… hops are plumbing; their own DialBegins follow
+                outbound, _, endpoint = msg.get("DialString").rpartition("@")
+                if not _:
+                    endpoint, outbound = endpoint_of(dest), msg.get("DialString")
+                leg: dict[str, object] = {"endpoint": endpoint, "outbound": outbound,
+                                          "presentation": None}
+                call.legs.append(leg)
+
+                def got_pres(reply: Message, leg: dict[str, object] = leg) -> None:
+                    with self._lock:
+                        leg["presentation"] = parse_presentation(reply.get("Value"))
+
+                self.ami.send("Getvar", {"Channel": dest, "Variable": "CONNECTEDLINE(pres)"},
+                              callback=got_pres)
+                self.ami.send("Hangup", {"Channel": dest, "Cause": LEG_HANGUP_CAUSE})
+            elif name == "Hangup":
+                call.live.pop(msg.get("Uniqueid"), None)
+                if msg.get("Uniqueid") == call.channel_id + ";2":
+                    try:
+                        call.cause = int(msg.get("Cause", ""))
+                    except ValueError:
+                        pass
+                self._check_done(call)
+
+    def _check_done(self, call: _Call) -> None:
+        if call.originate_done and not call.live and not call.done:
+            call.done = True
+            self._changed.notify_all()
+
+    def _on_disconnect(self) -> None:
+        with self._lock:
+            self._dead = True
+            self._changed.notify_all()
