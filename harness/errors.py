@@ -83,9 +83,12 @@ class PbxDied(PbxError):
 
 
 class NoOutcome(PbxError):
-    def __init__(self, calls: Sequence[str], timeout: float) -> None:
+    def __init__(self, calls: Sequence[str], timeout: float, details: Sequence[str] = ()) -> None:
         self.calls = tuple(calls)
+        self.details = tuple(details)
         shown = ", ".join(repr(c) for c in self.calls[:10])
         more = f" (+{len(self.calls) - 10} more)" if len(self.calls) > 10 else ""
+        last = f"; first one: {self.details[0]}" if self.details else ""
         super().__init__(
-            f"no outcome observed within {timeout:g} s for {len(self.calls)} call(s): {shown}{more}")
+            f"no outcome observed within {timeout:g} s for {len(self.calls)} call(s): "
+            f"{shown}{more}{last}")

@@ -19,6 +19,9 @@ from .errors import ConfigError
 from .scenarios import load_scenario
 
 _EXPECT_KEYS = ("route", "destination", "presentation", "trunk", "cause")
+# A blocked call has no outbound leg, so an oracle's intended destination or presentation
+# for it cannot be observed; the scenario loader rejects them next to route: blocked.
+_LEG_KEYS = ("destination", "presentation", "trunk")
 # Filename-safe spelling of the dial characters that are not digits.
 _FILE_CHARS = {"+": "plus", "*": "star", "#": "hash"}
 
@@ -29,21 +32,25 @@ def write_counterexample(dir: str | Path, *, target_path: str | Path, subscriber
     """Write one counterexample scenario into ``dir`` (created if missing); return its path.
 
     ``expect`` holds any of route, destination, presentation, trunk, cause (enum members
-    or their values); ``property_name`` is added as ``properties: [NAME]``. The file is
-    read back with ``load_scenario`` before this returns, so a file that would not load
-    is never left behind. The name is derived from target, property, subscriber and dial:
-    a counterexample already saved (say, by an earlier fuzz run) is kept as it is, which
-    also keeps any edits made to it.
+    or their values; with route blocked, the leg fields are left out) and properties;
+    ``property_name`` always comes first in ``properties: [...]``. The file is read back with ``load_scenario``
+    before this returns, so a file that would not load is never left behind. The name is
+    derived from target, property, subscriber and dial: a counterexample already saved (by
+    an earlier fuzz run, say) is kept as it is, which also keeps any edits made to it.
     """
     check_dial(dial)  # DialStringError: a scenario cannot hold this call
-    unknown = sorted(set(expect) - set(_EXPECT_KEYS))
+    unknown = sorted(set(expect) - set(_EXPECT_KEYS) - {"properties"})
     if unknown:
-        raise ValueError(f"unknown expect keys {unknown}; allowed: {', '.join(_EXPECT_KEYS)}")
+        raise ValueError(f"unknown expect keys {unknown}; allowed: "
+                         f"{', '.join(_EXPECT_KEYS)}, properties")
+    # The failing property first, then any others the caller wants judged too.
+    properties = list(dict.fromkeys([property_name, *expect.get("properties", ())]))
     out_dir = Path(dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = Path(target_path).resolve()
     digits = "".join(_FILE_CHARS.get(c, c) for c in dial)
-    path = out_dir / f"{_slug(target.stem)}--{_slug(property_name)}--{_slug(subscriber)}--{digits}.yaml"
+    stem = "--".join((_slug(target.stem), _slug(property_name), _slug(subscriber), digits))
+    path = out_dir / f"{stem}.yaml"
     if path.exists():
         return path
 
@@ -63,13 +70,14 @@ def write_counterexample(dir: str | Path, *, target_path: str | Path, subscriber
         f"    dial: {_q(dial)}",
         "    expect:",
     ]
+    blocked = str(expect.get("route")) == "blocked"
     for key in _EXPECT_KEYS:
         value = expect.get(key)
-        if value is None:
+        if value is None or (blocked and key in _LEG_KEYS):
             continue
         # cause stays a number; everything else is text (an enum member prints its value)
         lines.append(f"      {key}: {value if key == 'cause' else _q(str(value))}")
-    lines.append(f"      properties: [{_q(property_name)}]")
+    lines.append(f"      properties: [{', '.join(_q(p) for p in properties)}]")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     try:
         load_scenario(path)

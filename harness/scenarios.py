@@ -46,6 +46,7 @@ _TOP_KEYS = ("title", "report", "target") + _INLINE_TARGET_KEYS + ("calls",)
 _REPORT_KEYS = ("source", "date", "saw")
 _CALL_KEYS = ("subscriber", "subscribers", "dial", "dials", "expect")
 _EXPECT_KEYS = ("route", "destination", "presentation", "trunk", "cause", "properties")
+_SAY_WHAT = "say what the call must do (" + ", ".join(_EXPECT_KEYS) + ")"
 
 # "+" and up to 15 digits (E.164), or a short code such as an emergency number.
 _DESTINATION = re.compile(r"\+[0-9]{1,15}|[0-9]{2,8}")
@@ -211,8 +212,7 @@ def _target(doc: yamlsource.Document, data: dict[Any, Any]) -> Target:
     # scenario are exactly those a target file would have: validate as a target file.
     sub = yamlsource.Document(path=doc.path, data={k: data[k] for k in inline},
                               positions=doc.positions, raw=doc.raw)
-    from_document = getattr(target_mod, "target_from_document", _target_from_document)
-    return from_document(sub)
+    return target_mod.target_from_document(sub)
 
 
 def _expand(doc: yamlsource.Document, kp: tuple[Any, ...], item: Any, title: str,
@@ -239,8 +239,7 @@ def _expand(doc: yamlsource.Document, kp: tuple[Any, ...], item: Any, title: str
                   for dkp in dials]  # (every node has a position)
 
     if "expect" not in item:
-        raise doc.error(kp, "call has no 'expect': say what it must do (route, destination, "
-                        "presentation, trunk, cause or properties)")
+        raise doc.error(kp, f"call has no 'expect': {_SAY_WHAT}")
     expect = _expectation(doc, kp + ("expect",), item["expect"], target, properties)
 
     out = []
@@ -288,8 +287,7 @@ def _dial(doc: yamlsource.Document, kp: tuple[Any, ...]) -> str:
 def _expectation(doc: yamlsource.Document, kp: tuple[Any, ...], raw: Any, target: Target,
                  properties: tuple[str, ...]) -> Expectation:
     if raw is None or raw == {}:
-        raise doc.error(kp, "is empty: say what the call must do (route, destination, "
-                        "presentation, trunk, cause or properties)")
+        raise doc.error(kp, f"is empty: {_SAY_WHAT}")
     if not isinstance(raw, dict):
         raise doc.error(kp, "must be a mapping with any of: " + ", ".join(_EXPECT_KEYS))
     _only_keys(doc, kp, raw, _EXPECT_KEYS)
@@ -317,8 +315,7 @@ def _expectation(doc: yamlsource.Document, kp: tuple[Any, ...], raw: Any, target
                                            properties)
     expect = Expectation(**fields)
     if expect.is_empty:
-        raise doc.error(kp, "says nothing: give route, destination, presentation, trunk, "
-                        "cause or properties")
+        raise doc.error(kp, f"expects nothing: {_SAY_WHAT}")
     _consistent(doc, kp, expect, target)
     return expect
 
@@ -391,111 +388,3 @@ def _only_keys(doc: yamlsource.Document, kp: tuple[Any, ...], mapping: dict[Any,
         if key not in allowed:
             raise doc.error(kp + (key,), f"unknown key {key!r}; allowed: {', '.join(allowed)}"
                             + yamlsource.suggest(str(key), allowed))
-
-
-# -- stopgap ------------------------------------------------------------------------------
-
-def _target_from_document(doc: yamlsource.Document) -> Target:
-    """``load_target`` for an already loaded document: TEMPORARY copy of its body.
-
-    Delete this once harness.target exposes ``target_from_document(doc)`` (load_target's
-    body after ``yamlsource.load``); ``_target`` then picks that up by itself.
-    """
-    data = doc.data
-    if not isinstance(data, dict):
-        raise doc.error((), "a target file is a mapping with keys: "
-                        + ", ".join(target_mod._TOP_KEYS))
-    target_mod._only_keys(doc, (), data, target_mod._TOP_KEYS)
-    for key in ("dialplan", "subscribers", "trunks"):
-        if key not in data:
-            raise doc.error((), f"missing required key {key!r}")
-
-    dialplan_rel = data["dialplan"]
-    if not isinstance(dialplan_rel, str) or not dialplan_rel:
-        raise doc.error(("dialplan",), "must be a path to the dialplan file")
-    dialplan = (doc.path.parent / dialplan_rel).resolve()
-    if not dialplan.is_file():
-        raise doc.error(("dialplan",), f"dialplan file not found: {dialplan}")
-
-    profile = data.get("profile", "jp")
-    if not isinstance(profile, str) or not profile:
-        raise doc.error(("profile",), "must be a profile name or a path to a profile YAML")
-
-    subs_raw = data["subscribers"]
-    if not isinstance(subs_raw, dict) or not subs_raw:
-        raise doc.error(("subscribers",), "must map at least one subscriber name to its class")
-    subscribers: dict[str, target_mod.Subscriber] = {}
-    for name, spec in subs_raw.items():
-        kp = ("subscribers", name)
-        if not isinstance(name, str) or not target_mod._NAME.match(name):
-            raise doc.error(kp, f"bad subscriber name {name!r} (letters, digits, _ . -)")
-        if not isinstance(spec, dict):
-            raise doc.error(kp, "must be a mapping with at least 'context'")
-        target_mod._only_keys(doc, kp, spec, target_mod._SUB_KEYS)
-        context = spec.get("context")
-        if not isinstance(context, str) or not target_mod._NAME.match(context):
-            raise doc.error(kp + ("context",), "required: the dialplan context calls enter")
-        barred = spec.get("barred", [])
-        if not isinstance(barred, list) or not all(isinstance(b, str) for b in barred):
-            raise doc.error(kp + ("barred",), "must be a list, e.g. [international]")
-        for i, b in enumerate(barred):
-            if b not in target_mod.BARRABLE:
-                raise doc.error(kp + ("barred", i),
-                                f"unknown barring {b!r}; known: "
-                                f"{', '.join(target_mod.BARRABLE)}"
-                                + yamlsource.suggest(b, target_mod.BARRABLE))
-        callerid = spec.get("callerid")
-        if callerid is not None:
-            callerid = doc.text(kp + ("callerid",)) if not isinstance(callerid, str) else callerid
-            if not isinstance(callerid, str) or not target_mod._SAFE_VALUE.match(callerid):
-                raise doc.error(kp + ("callerid",),
-                                "must be one line of text, e.g. \"Name <0312345678>\"")
-        variables_raw = spec.get("variables", {})
-        if not isinstance(variables_raw, dict):
-            raise doc.error(kp + ("variables",), "must map variable names to values")
-        variables = []
-        for var, value in variables_raw.items():
-            vkp = kp + ("variables", var)
-            if not isinstance(var, str) or not target_mod._VAR_NAME.match(var):
-                raise doc.error(vkp, f"bad channel variable name {var!r}")
-            text = doc.text(vkp)
-            if text is None or isinstance(value, (dict, list)):
-                raise doc.error(vkp, "a variable's value must be a plain value")
-            value_s = value if isinstance(value, str) else text
-            if not target_mod._SAFE_VALUE.match(value_s) or "," in value_s:
-                raise doc.error(vkp, "a variable's value must be one line without ','")
-            variables.append((var, value_s))
-        subscribers[name] = target_mod.Subscriber(
-            name=name, context=context, barred=frozenset(barred), callerid=callerid,
-            variables=tuple(variables))
-
-    trunks_raw = data["trunks"]
-    if not isinstance(trunks_raw, dict) or not trunks_raw:
-        raise doc.error(("trunks",), "must map at least one PJSIP endpoint name to its route")
-    trunks: dict[str, target_mod.Trunk] = {}
-    for name, spec in trunks_raw.items():
-        kp = ("trunks", name)
-        if not isinstance(name, str) or not target_mod._NAME.match(name):
-            raise doc.error(kp, f"bad trunk (endpoint) name {name!r} (letters, digits, _ . -)")
-        if not isinstance(spec, dict):
-            raise doc.error(kp, "must be a mapping like {route: domestic, number_format: national}")
-        target_mod._only_keys(doc, kp, spec, target_mod._TRUNK_KEYS)
-        route = spec.get("route")
-        routes = [r.value for r in target_mod.TRUNK_ROUTES]
-        if route not in routes:
-            raise doc.error(kp + ("route",), f"route must be one of {', '.join(routes)}"
-                            + (yamlsource.suggest(str(route), routes) if route else ""))
-        fmt = spec.get("number_format", "national")
-        if fmt not in target_mod.NUMBER_FORMATS:
-            raise doc.error(kp + ("number_format",),
-                            "number_format must be one of "
-                            f"{', '.join(target_mod.NUMBER_FORMATS)}"
-                            + yamlsource.suggest(str(fmt), target_mod.NUMBER_FORMATS))
-        trunks[name] = target_mod.Trunk(name=name, route=Route(route), number_format=fmt)
-
-    clash = set(trunks) & {s.context for s in subscribers.values()}
-    if clash:
-        raise doc.error(("trunks",), f"names used both as trunk and context: {sorted(clash)}")
-    return Target(path=doc.path.resolve(), dialplan=dialplan, profile=profile,
-                  subscribers=subscribers, trunks=trunks)
-

@@ -93,7 +93,11 @@ _TRUNK_KEYS = ("route", "number_format")
 
 
 def load_target(path: str | Path) -> Target:
-    doc = yamlsource.load(path)
+    return target_from_document(yamlsource.load(path))
+
+
+def target_from_document(doc: yamlsource.Document) -> Target:
+    """Validate a loaded target file (or a scenario's inline target) into a Target."""
     data = doc.data
     if not isinstance(data, dict):
         raise doc.error((), "a target file is a mapping with keys: " + ", ".join(_TOP_KEYS))

@@ -6,7 +6,9 @@ lookup. The call's outbound legs are its DialBegin events; for each, the present
 read from the outbound channel (Getvar CONNECTEDLINE(pres)) and the leg is hung up with
 a congestion cause, as a carrier that cannot complete it would (so failover paths of the
 dialplan run too). The call is complete when Asterisk has answered the Originate and
-every channel of the call has hung up.
+both halves of the Local channel, and every channel the call created, have hung up.
+Completion is decided from channel events only: OriginateResponse travels a different
+path inside Asterisk than channel events and can overtake them, so it is not used.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 
 from ..ami import AmiClient, Message
 from ..dialstring import check_dial
-from ..errors import NoOutcome, PbxDied
+from ..errors import NoOutcome, PbxDied, PbxError
 from ..model import CallRequest, Leg, Outcome, Presentation, Step
 from ..pbx import Pbx
 from ..target import Target
@@ -42,9 +44,8 @@ class _Call:
     channel_id: str
     action_id: str = ""
     started: float = 0.0
-    originate_done: bool = False
-    originate_failed: bool = False
-    seen_channel: bool = False
+    refused: str | None = None          # Asterisk refused the Originate action itself
+    ended: set[str] = field(default_factory=set)  # which of our two Local halves hung up
     live: dict[str, str] = field(default_factory=dict)  # uniqueid -> channel name
     steps: list[Step] = field(default_factory=list)
     legs: list[dict[str, object]] = field(default_factory=list)
@@ -101,6 +102,7 @@ class AmiDriver(Driver):
         pending.reverse()
         active: list[_Call] = []
         timed_out: list[_Call] = []
+        refused: list[_Call] = []
         with self._lock:
             while pending or active:
                 if self._dead:
@@ -112,7 +114,10 @@ class AmiDriver(Driver):
                 now = time.monotonic()
                 still = []
                 for call in active:
-                    if call.done:
+                    if call.refused is not None:
+                        refused.append(call)
+                        self._abandon(call)
+                    elif call.done:
                         out = self._finish(call)
                         results[call.index] = out
                         if on_outcome is not None:
@@ -126,9 +131,13 @@ class AmiDriver(Driver):
                 if active:
                     nearest = min(c.started + self._timeout_of(c) for c in active)
                     self._changed.wait(max(0.001, min(0.5, nearest - time.monotonic())))
+        if refused:
+            raise PbxError(f"Asterisk refused to originate {len(refused)} call(s), e.g. "
+                           f"{refused[0].request.dial!r}: {refused[0].refused}")
         if timed_out:
             raise NoOutcome([c.request.dial for c in timed_out],
-                            max(self._timeout_of(c) for c in timed_out))
+                            max(self._timeout_of(c) for c in timed_out),
+                            [self._state_of(c) for c in timed_out])
         return results  # type: ignore[return-value]
 
     def _timeout_of(self, call: _Call) -> float:
@@ -174,6 +183,13 @@ class AmiDriver(Driver):
                 legs.append(make_leg(self.target, t.endpoint, t.number, None, self.reader))
         return outcome_from_legs(call.request, legs, cause=call.cause, steps=tuple(call.steps))
 
+    @staticmethod
+    def _state_of(call: _Call) -> str:
+        last = str(call.steps[-1]) if call.steps else "no dialplan step seen"
+        live = ", ".join(sorted(call.live.values())) or "none"
+        return (f"{call.request.dial!r} as {call.request.subscriber}: last step {last}; "
+                f"channels still up: {live}; legs seen: {len(call.legs)}")
+
     def _abandon(self, call: _Call) -> None:
         for channel in list(call.live.values()):
             try:
@@ -185,26 +201,18 @@ class AmiDriver(Driver):
 
     # -- listener thread -------------------------------------------------------------------
     def _on_originate_ack(self, msg: Message) -> None:
-        # The immediate "Originate successfully queued" (or an error if Asterisk refused)
+        # The immediate "Originate successfully queued", or an error if Asterisk refused
+        # the action (permissions, bad parameters): a tool error, never a "blocked" call.
         if msg.name.lower() == "error":
             with self._lock:
                 call = self._by_action.get(msg.get("ActionID"))
                 if call is not None:
-                    call.originate_done = True
-                    call.originate_failed = True
-                    self._check_done(call)
+                    call.refused = msg.get("Message") or "error"
+                    self._changed.notify_all()
 
     def _on_event(self, msg: Message) -> None:
         name = msg.name
         with self._lock:
-            if name == "OriginateResponse":
-                call = self._by_action.get(msg.get("ActionID"))
-                if call is None:
-                    return
-                call.originate_done = True
-                call.originate_failed = msg.get("Response").lower() != "success"
-                self._check_done(call)
-                return
             call = self._calls.get(msg.get("Linkedid"))
             if call is None:
                 return
@@ -219,7 +227,6 @@ class AmiDriver(Driver):
                                        msg.get("Application"), msg.get("AppData")))
             elif name == "Newchannel":
                 call.live[msg.get("Uniqueid")] = msg.get("Channel")
-                call.seen_channel = True
             elif name == "DialBegin":
                 dest = msg.get("DestChannel")
                 if not dest.upper().startswith("PJSIP/"):
@@ -239,18 +246,18 @@ class AmiDriver(Driver):
                               callback=got_pres)
                 self.ami.send("Hangup", {"Channel": dest, "Cause": LEG_HANGUP_CAUSE})
             elif name == "Hangup":
-                call.live.pop(msg.get("Uniqueid"), None)
-                if msg.get("Uniqueid") == call.channel_id + ";2":
+                uid = msg.get("Uniqueid")
+                call.live.pop(uid, None)
+                if uid in (call.channel_id, call.channel_id + ";2"):
+                    call.ended.add(uid)
+                if uid == call.channel_id + ";2":
                     try:
                         call.cause = int(msg.get("Cause", ""))
                     except ValueError:
                         pass
-                self._check_done(call)
-
-    def _check_done(self, call: _Call) -> None:
-        if call.originate_done and not call.live and not call.done:
-            call.done = True
-            self._changed.notify_all()
+                if len(call.ended) == 2 and not call.live and not call.done:
+                    call.done = True
+                    self._changed.notify_all()
 
     def _on_disconnect(self) -> None:
         with self._lock:

@@ -1,0 +1,110 @@
+"""dialharness check / fuzz: the properties on generated dial strings, shrunk failures."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .. import strategies
+from ..errors import InputError
+from ..explore import ExploreResult, explore
+from ..properties import select
+from ..report.junit import Case, write_junit
+from ..report.text import format_failure, format_summary
+from ..session import open_session
+from ..target import load_target
+
+
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise InputError(f"--shard takes I/N, e.g. 2/4, not {text!r}") from None
+    if not 1 <= i <= n:
+        raise InputError(f"--shard {text}: I must be between 1 and N")
+    return i, n
+
+
+def open_database(spec: str):  # -> ExampleDatabase | None
+    if spec.lower() == "none":
+        return None
+    if spec.startswith("redis://"):
+        try:
+            import redis  # optional extra: pip install dialharness[redis]
+            from hypothesis.extra.redis import RedisExampleDatabase
+        except ImportError:
+            raise InputError("a redis:// database needs the redis package "
+                             "(pip install 'dialharness[redis]')") from None
+        return RedisExampleDatabase(redis.Redis.from_url(spec))
+    from hypothesis.database import DirectoryBasedExampleDatabase
+    return DirectoryBasedExampleDatabase(str(Path(spec)))
+
+
+def check(args: argparse.Namespace) -> int:
+    target = load_target(args.target)
+    checks = select(_names(args.checks), _names(args.exclude_checks), strict=args.strict)
+    if not checks:
+        raise InputError("no checks selected")
+    if args.examples < 1:
+        raise InputError("--examples must be at least 1")
+    shard = parse_shard(args.shard)
+    database = open_database(args.database)
+    fuzz = args.command == "fuzz"
+    progress = None
+    if fuzz or sys.stderr.isatty():
+        from ..report.progress import Progress
+        progress = Progress(total=args.examples * len(target.subscribers), stream=sys.stderr)
+    with open_session(target, backend=args.backend, driver=args.driver,
+                      timeout=args.timeout) as session:
+        special = strategies.special_dial_table(session.profile)
+        result = explore(session, checks, examples=args.examples, seed=args.seed,
+                         batch=args.batch, database=database, shard=shard,
+                         on_batch=progress.update if progress else None,
+                         extra_dials=special)
+        if progress:
+            progress.close()
+        print_result(result, session.target.path)
+        if args.junit:
+            write_junit(args.junit, f"dialharness {args.command} {target.path.name}",
+                        junit_cases(result))
+        if args.report:
+            from ..report.html import write_report
+            write_report(args.report, session=session, result=result)
+        if fuzz and args.save_failures and result.failures:
+            from ..scenario_write import write_counterexample
+            for f in result.failures.values():
+                path = write_counterexample(
+                    Path(args.save_failures), target_path=target.path, subscriber=f.subscriber,
+                    dial=f.dial, expect={"properties": [f.check]}, property_name=f.check,
+                    title=f"{f.check}: {f.dial} as {f.subscriber}",
+                    report_text=f"found by dialharness fuzz: {f.reason}")
+                print(f"saved counterexample: {path}")
+    return 1 if result.failures else 0
+
+
+def _names(text: str | None) -> list[str] | None:
+    return [n for n in text.split(",") if n.strip()] if text else None
+
+
+def print_result(result: ExploreResult, target_path: Path) -> None:
+    for f in sorted(result.failures.values(), key=lambda f: f.check):
+        print(format_failure(f))
+        print()
+    print(format_summary(result.stats, result.failures))
+    verdict = (f"{len(result.failures)} propert{'y' if len(result.failures) == 1 else 'ies'} failed"
+               if result.failures else "all properties hold")
+    rate = result.calls / result.seconds if result.seconds else 0.0
+    print(f"\n{verdict}: {result.calls} calls in {result.batches} batches, "
+          f"{result.seconds:.1f} s ({rate:.0f} calls/s) on {target_path.name}")
+
+
+def junit_cases(result: ExploreResult) -> list[Case]:
+    cases = []
+    for name, st in result.stats.items():
+        f = result.failures.get(name)
+        cases.append(Case(name=name, classname="dialharness.properties", seconds=st.seconds,
+                          failure=(f"{f.dial} as {f.subscriber}: {f.reason}" if f else None),
+                          details=format_failure(f) if f else ""))
+    return cases

@@ -1,0 +1,31 @@
+"""dialharness explain TARGET DIAL: one call, its outcome and every step it ran."""
+from __future__ import annotations
+
+import argparse
+
+from .. import oracle
+from ..dialstring import check_dial
+from ..properties import select
+from ..report.text import format_expected, format_outcome
+from ..session import open_session
+from ..target import load_target
+
+
+def explain(args: argparse.Namespace) -> int:
+    target = load_target(args.target)
+    sub = target.subscriber(args.subscriber)
+    dial = check_dial(args.dial)
+    with open_session(target, backend=args.backend, driver=args.driver,
+                      timeout=args.timeout) as session:
+        outcome = session.place([(dial, sub.name)])[0]
+        expected = oracle.expect(dial, sub, session.profile)
+        failures = session.judge([outcome], select(strict=True))
+    print(format_outcome(outcome))
+    print(f"intended      {format_expected(expected)}")
+    if failures:
+        print("properties broken")
+        for f in failures:
+            print(f"  {f.check}: {f.reason}")
+    else:
+        print("properties    all hold")
+    return 0

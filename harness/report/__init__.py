@@ -1,0 +1,1 @@
+"""Report writers. They take plain data (outcomes, failures, stats), never a runner."""

@@ -1,0 +1,85 @@
+"""Plain-text rendering shared by the CLI, the pytest face and scenario runs."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from ..model import Expected, Outcome
+from ..properties import Failure
+
+
+def format_outcome(o: Outcome, *, steps: bool = True) -> str:
+    lines = [f"dial string   {o.dial}", f"subscriber    {o.subscriber}",
+             f"route         {o.route}"]
+    if o.legs:
+        lines += [f"trunk         {o.trunk}", f"outbound      {o.outbound}",
+                  f"destination   {o.destination or '(unreadable by the trunk number format)'}",
+                  f"presentation  {o.presentation or '(not observed)'}"]
+        for i, leg in enumerate(o.legs[1:], 2):
+            lines.append(f"leg {i}         {leg.trunk} ({leg.route}) {leg.outbound} -> "
+                         f"{leg.destination or 'unreadable'}, {leg.presentation or '?'}")
+    if o.sip_status is not None:
+        lines.append(f"SIP response  {o.sip_status}")
+    lines.append(f"cause         {o.cause if o.cause is not None else '-'}")
+    if steps:
+        lines.append("steps")
+        if not o.steps:
+            lines.append("  (none: no extension matched in the subscriber's context)")
+        for s in o.steps:
+            lines.append(f"  {s.context},{s.exten},{s.priority}  {s.app}({s.appdata})")
+    return "\n".join(lines)
+
+
+def format_expected(e: Expected) -> str:
+    parts = [f"{e.route}"]
+    if e.destination:
+        parts.append(f"to {e.destination}")
+    if e.presentation:
+        parts.append(f"presentation {e.presentation}")
+    parts.append(f"[{e.branch}]")
+    return " ".join(parts)
+
+
+def format_observed(o: Outcome) -> str:
+    if not o.legs:
+        return f"blocked (cause {o.cause if o.cause is not None else '-'})"
+    parts = [f"{o.route} via {o.trunk}", f"outbound {o.outbound}",
+             f"to {o.destination or 'unreadable'}"]
+    if o.presentation:
+        parts.append(f"presentation {o.presentation}")
+    if len(o.legs) > 1:
+        parts.append(f"(+{len(o.legs) - 1} more legs)")
+    return ", ".join(parts)
+
+
+def format_failure(f: Failure, *, steps: bool = True) -> str:
+    lines = [f"FAILED {f.check}",
+             f"  dial string: {f.dial}   subscriber: {f.subscriber}",
+             f"  why:         {f.reason}",
+             f"  Expected:    {format_expected(f.expected)}",
+             f"  Observed:    {format_observed(f.outcome)}"]
+    if steps and f.outcome.steps:
+        lines.append("  steps:")
+        for s in f.outcome.steps[:40]:
+            lines.append(f"    {s.context},{s.exten},{s.priority}  {s.app}({s.appdata})")
+    if f.replay:
+        lines.append(f"  replay:      {f.replay}")
+    return "\n".join(lines)
+
+
+def format_table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> str:
+    cells = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    out = []
+    for n, r in enumerate(cells):
+        out.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def format_summary(stats: Mapping[str, object], failures: Mapping[str, Failure]) -> str:
+    rows = []
+    for name, s in stats.items():
+        rows.append([name, s.examples, s.examples - s.failed, s.failed,  # type: ignore[attr-defined]
+                     f"{s.seconds:.2f}s", "FAIL" if name in failures else "ok"])  # type: ignore[attr-defined]
+    return format_table(rows, ["property", "calls judged", "passed", "failed", "judge time", ""])
