@@ -300,7 +300,10 @@ def near_misses(profile: Profile) -> st.SearchStrategy[str]:
     domestic = domestic_numbers(profile)
     trunk, intl, home = profile.trunk_prefix, profile.international_prefix, \
         profile.home_country_code
-    cid = cid_prefixes(profile) if profile.cid_codes else st.just("")
+    # Optional where the mistake is elsewhere, so each mistake also appears bare; required
+    # where it is the mistake (two cids).
+    some_cid = cid_prefixes(profile) if profile.cid_codes else st.just("")
+    cid = _cid_or_none(profile)
     cic = carrier_codes(profile) if profile.cic_codes else st.just("")
     nsn = domestic.map(lambda d: d[len(trunk):])
     digit = st.sampled_from(_DIGITS)
@@ -325,7 +328,7 @@ def near_misses(profile: Profile) -> st.SearchStrategy[str]:
     pieces = [
         valid.map(lambda s: s[:-1]),                                    # one short
         st.tuples(valid, digit).map("".join),                           # one long
-        st.tuples(cid, cid, valid).map("".join),                        # two cids: 184186, 186186
+        st.tuples(some_cid, some_cid, valid).map("".join),              # two cids: 184186
         st.tuples(cid, cic, cic, domestic).map("".join),                # carrier code doubled
         st.tuples(cid, st.just(trunk), domestic).map("".join),          # trunk prefix doubled
         intl_numbers(profile).map(lambda s: intl + s),                  # 010010...

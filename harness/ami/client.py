@@ -136,6 +136,7 @@ class AmiClient:
         self._ids = itertools.count(1)
         self._prefix = f"dh{id(self):x}-"
         self._pending: dict[str, Callable[[Message], None]] = {}
+        self._lists: dict[str, Callable[[Message], None]] = {}
         self._lock = threading.Lock()
         self._closing = False
         self.connected = False
@@ -180,7 +181,8 @@ class AmiClient:
     # -- actions ---------------------------------------------------------------------
     def send(self, action: str, fields: Mapping[str, str],
              callback: Callable[[Message], None] | None = None,
-             variables: Mapping[str, str] | None = None) -> str:
+             variables: Mapping[str, str] | None = None,
+             list_events: Callable[[Message], None] | None = None) -> str:
         """Send an action; ``callback`` gets its response on the listener thread."""
         _check_field(action, "an action name")
         keys = {}
@@ -192,9 +194,11 @@ class AmiClient:
         for k, v in (variables or {}).items():
             act.variables[_check_field(str(k), "a variable name")] = _check_field(
                 str(v), f"variable {k}")
-        if callback is not None:
-            with self._lock:
+        with self._lock:
+            if callback is not None:
                 self._pending[action_id] = callback
+            if list_events is not None:
+                self._lists[action_id] = list_events
         if self._transport.finished is None or self._transport.finished.is_set():
             raise PbxDied("AMI connection is closed")
         try:
@@ -219,6 +223,35 @@ class AmiClient:
                            f"{self.timeout if timeout is None else timeout:g} s")
         return box[0]
 
+    def request_list(self, action: str, fields: Mapping[str, str], *,
+                     timeout: float | None = None) -> list[Message]:
+        """An action answered by a list of events (EventList: start ... Complete)."""
+        done = threading.Event()
+        items: list[Message] = []
+        wait = self.timeout if timeout is None else timeout
+
+        def collect(msg: Message) -> None:
+            if msg.kind == "response":
+                if msg.name.lower() == "error":
+                    items.append(msg)
+                    done.set()
+                return
+            if msg.get("EventList").lower() == "complete" or msg.name.endswith("Complete"):
+                done.set()
+            else:
+                items.append(msg)
+
+        action_id = self.send(action, fields, collect, list_events=collect)
+        try:
+            if not done.wait(wait):
+                raise AmiError(f"AMI action {action} did not complete its list within {wait:g} s")
+        finally:
+            with self._lock:
+                self._lists.pop(action_id, None)
+        if items and items[-1].kind == "response":
+            raise AmiError(f"AMI action {action} failed: {items[-1].get('Message')}")
+        return items
+
     # -- listener thread -------------------------------------------------------------
     def _response(self, source: object, response: Response) -> None:
         msg = Message("response", response.status, dict(response.keys),
@@ -230,8 +263,15 @@ class AmiClient:
             cb(msg)
 
     def _event(self, source: object, event: Event) -> None:
+        msg = Message("event", event.name, event.keys)
+        if self._lists:
+            with self._lock:
+                collect = self._lists.get(msg.get("ActionID"))
+            if collect is not None:
+                collect(msg)
+                return
         if self._on_event is not None:
-            self._on_event(Message("event", event.name, event.keys))
+            self._on_event(msg)
 
     def _disconnected(self, source: object, error: Exception | None = None) -> None:
         was = self.connected

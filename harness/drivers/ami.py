@@ -91,6 +91,10 @@ class AmiDriver(Driver):
     def close(self) -> None:
         self.ami.close()
 
+    def live_channels(self) -> list[str]:
+        """Every channel Asterisk has up right now (ours or not)."""
+        return [m.get("Channel") for m in self.ami.request_list("CoreShowChannels", {})]
+
     # -- placing -----------------------------------------------------------------------
     def place(self, calls: Sequence[CallRequest], *,
               on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:

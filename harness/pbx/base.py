@@ -63,9 +63,17 @@ class Pbx(ABC):
                         read_log: Callable[[], str] | None = None) -> None:
         """Every subscriber's context must exist after loading, or the dialplan was rejected.
 
-        Asterisk drops a whole extensions.conf with a syntax error and says why only in
-        its log; ``read_log`` (what it logged during the load) names the line.
+        Asterisk says what it did not understand only in its log: ``read_log`` (what it
+        logged during the load) names the line. A line Asterisk skipped means the
+        dialplan under test is not the one the user wrote, so it is an error even when
+        the contexts exist (Asterisk may also drop the whole file).
         """
+        where = _config_error_line(read_log() if read_log else "")
+        if where is not None:
+            line, detail = where
+            detail = detail.replace("extensions.conf", target.dialplan.name)
+            raise DialplanError(f"Asterisk rejected the dialplan: {detail}",
+                                path=str(target.dialplan), line=line)
         missing = []
         with _Session(self) as ami:
             for sub in target.subscribers.values():
@@ -74,11 +82,6 @@ class Pbx(ABC):
                     missing.append((sub.name, sub.context))
         if not missing:
             return
-        where = _config_error_line(read_log() if read_log else "")
-        if where is not None:
-            line, detail = where
-            raise DialplanError(f"Asterisk rejected the dialplan: {detail}",
-                                path=str(target.dialplan), line=line)
         names = ", ".join(f"{c!r} (subscriber {s})" for s, c in missing)
         raise DialplanError(f"context {names} does not exist after loading the dialplan",
                             path=str(target.dialplan))

@@ -194,12 +194,15 @@ class DockerPbx(Pbx):
         return f"Asterisk in container {self._container.name} (AMI 127.0.0.1:{self.run.ami_port})"
 
     def _log_since_load(self) -> str:
-        # Asterisk's logger writes asynchronously: give it a moment to flush what it
-        # said about the load before deciding the log is silent.
+        # Asterisk's logger thread writes asynchronously: read until the file has stopped
+        # growing for a moment, so a complaint about the dialplan is not missed.
         text, self._log_offset = read_new(self.log_path, self._log_offset)
-        deadline = time.monotonic() + 1.0
-        while "extensions.conf" not in text and time.monotonic() < deadline:
-            time.sleep(0.05)
+        quiet_since = time.monotonic()
+        deadline = quiet_since + 1.0
+        while time.monotonic() < deadline and time.monotonic() - quiet_since < 0.15:
+            time.sleep(0.03)
             more, self._log_offset = read_new(self.log_path, self._log_offset)
-            text += more
+            if more:
+                text += more
+                quiet_since = time.monotonic()
         return text

@@ -46,7 +46,7 @@ def session_for(pool: SessionPool):
     return get
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def jp_office(session_for) -> Session:
     return session_for(JP_OFFICE)
 
