@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,9 @@ class ExploreResult:
     seconds: float
     outcomes_seen: int = 0
     all_failures: list[Failure] = field(default_factory=list)
+    #: executed dialplan steps of every call, (context, exten, priority, app) -> count:
+    #: what dialplan coverage needs, without keeping the outcomes themselves
+    step_counts: Counter[tuple[str, str, int, str]] = field(default_factory=Counter)
 
 
 class PropertyFailed(AssertionError):
@@ -100,6 +104,7 @@ def explore(session: Session, checks: Sequence[CheckInfo], *, examples: int = DE
     stats = {c.name: CheckStats() for c in checks}
     everything: list[Failure] = []
     counters = {"calls": 0, "batches": 0, "outcomes": 0}
+    step_counts: Counter[tuple[str, str, int, str]] = Counter()
     started = time.monotonic()
 
     def run_batch(dials: list[str]) -> None:
@@ -111,6 +116,8 @@ def explore(session: Session, checks: Sequence[CheckInfo], *, examples: int = DE
         counters["calls"] += len(pairs)
         counters["batches"] += 1
         counters["outcomes"] += len(outcomes)
+        step_counts.update((s.context, s.exten, s.priority, s.app)
+                           for o in outcomes for s in o.steps)
         failures = []
         for info in checks:
             t0 = time.monotonic()
@@ -173,4 +180,5 @@ def explore(session: Session, checks: Sequence[CheckInfo], *, examples: int = DE
         pass  # recorded in ``best`` as they happened
     return ExploreResult(failures=best, stats=stats, calls=counters["calls"],
                          batches=counters["batches"], seconds=time.monotonic() - started,
-                         outcomes_seen=counters["outcomes"], all_failures=everything)
+                         outcomes_seen=counters["outcomes"], all_failures=everything,
+                         step_counts=step_counts)

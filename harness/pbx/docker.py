@@ -99,7 +99,8 @@ class DockerPbx(Pbx):
         self.run_dir = run_dir
         self._carrier = carrier
         self._log_offset = 0
-        self.started_at = time.monotonic()
+        #: seconds from ``docker run`` to an AMI session that saw FullyBooted
+        self.cold_start = 0.0
 
     # -- construction ----------------------------------------------------------------
     @classmethod
@@ -112,6 +113,7 @@ class DockerPbx(Pbx):
         os.chmod(run_dir, 0o700)
         config.render(target, run, run_dir / "etc", run_dir / "log")
         carrier = CarrierSink(run.sink_port, final_status=carrier_status)
+        t_run = time.monotonic()
         try:
             container = client.containers.run(
                 tag, detach=True, network_mode="host", labels={LABEL: "pbx"},
@@ -125,6 +127,7 @@ class DockerPbx(Pbx):
         pbx = cls(client, container, run, run_dir, carrier)
         try:
             wait_for_ami(pbx, time.monotonic() + start_timeout, pbx.alive).close()
+            pbx.cold_start = time.monotonic() - t_run
             pbx.target = target
             pbx.verify_contexts(target, pbx._log_since_load)
         except BaseException as exc:
@@ -170,6 +173,14 @@ class DockerPbx(Pbx):
         except Exception:
             return False
         return self._container.status in ("running", "created")
+
+    def memory_bytes(self) -> int:
+        """Current memory use of the container (Asterisk), from the engine's stats."""
+        try:
+            stats = self._container.stats(stream=False)
+            return int(stats.get("memory_stats", {}).get("usage", 0))
+        except Exception:
+            return 0
 
     def kill(self) -> None:
         """Kill Asterisk abruptly (tests of the failure paths)."""

@@ -1,0 +1,1 @@
+"""Benchmarks: how many calls per second, against what ceiling, on this machine."""
