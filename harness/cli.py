@@ -36,6 +36,8 @@ def _checks_opts(p: argparse.ArgumentParser, default_examples: int) -> None:
     p.add_argument("--exclude-checks", default=None, metavar="NAME,...", help="all but these")
     p.add_argument("--junit", metavar="FILE", help="write JUnit XML")
     p.add_argument("--report", metavar="FILE.html", help="write a self-contained HTML report")
+    p.add_argument("--coverage", action="store_true",
+                   help="print which dialplan priorities ran and which never did")
     p.add_argument("--batch", type=int, default=40, metavar="N",
                    help="dial strings per Hypothesis example (calls in flight = N x subscribers)")
     p.add_argument("--database", default=str(Path(".dialharness") / "examples"), metavar="DIR",
@@ -62,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run scenario files (a field report as a test)")
     p.add_argument("scenarios", metavar="SCENARIO.yaml|DIR")
     p.add_argument("--junit", metavar="FILE")
+    p.add_argument("--report", metavar="FILE.html", help="write a self-contained HTML report")
+    p.add_argument("--coverage", action="store_true",
+                   help="print which dialplan priorities ran and which never did")
     _common(p)
 
     p = sub.add_parser("explain", help="route one dial string and show every dialplan step")

@@ -14,7 +14,7 @@ can send and what the drivers accept), except the explicit raw-text cases of
 >>> from harness.profile import load_profile
 >>> jp = load_profile("jp")
 >>> valid_dial_strings(jp, branch=Branch.DOMESTIC).example()   # doctest: +SKIP
-'1860033312345678'
+'18600330312345678'
 """
 from __future__ import annotations
 

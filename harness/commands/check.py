@@ -52,20 +52,21 @@ def check(args: argparse.Namespace) -> int:
     shard = parse_shard(args.shard)
     database = open_database(args.database)
     fuzz = args.command == "fuzz"
-    progress = None
-    if fuzz or sys.stderr.isatty():
-        from ..report.progress import Progress
-        progress = Progress(total=args.examples * len(target.subscribers), stream=sys.stderr)
+    from ..report.progress import Progress
+    progress = Progress(total=args.examples * len(target.subscribers), stream=sys.stderr,
+                        label=args.command, every=10.0 if fuzz else 15.0)
     with open_session(target, backend=args.backend, driver=args.driver,
                       timeout=args.timeout) as session:
         special = strategies.special_dial_table(session.profile)
         result = explore(session, checks, examples=args.examples, seed=args.seed,
                          batch=args.batch, database=database, shard=shard,
-                         on_batch=progress.update if progress else None,
-                         extra_dials=special)
-        if progress:
-            progress.close()
+                         on_batch=progress.update, extra_dials=special)
+        progress.close()
         print_result(result, session.target.path)
+        if getattr(args, "coverage", False):
+            from ..coverage import coverage_of
+            print()
+            print(coverage_of(target.dialplan, result.step_counts).format_report())
         if args.junit:
             write_junit(args.junit, f"dialharness {args.command} {target.path.name}",
                         junit_cases(result))

@@ -33,9 +33,11 @@ def dial_targets(appdata: str) -> list[DialTarget]:
         if tech.lower() in _INTERNAL:
             continue
         if tech.upper() == "PJSIP":
-            number, at, endpoint = resource.rpartition("@")
-            if not at:  # PJSIP/endpoint or PJSIP/endpoint/sip:uri
+            # PJSIP/endpoint/sip:uri, PJSIP/number@endpoint or PJSIP/endpoint
+            if "/" in resource:
                 endpoint, _, number = resource.partition("/")
+            else:
+                number, _, endpoint = resource.rpartition("@")
             out.append(DialTarget("PJSIP", endpoint, number))
         else:
             endpoint, _, number = resource.partition("/")

@@ -27,12 +27,39 @@ AMI_USER = "dialharness"
 RUN_MOUNT = "/run/dialharness"
 
 
+#: prefix of the phone endpoints the SIP driver calls from (one per subscriber)
+PHONE_PREFIX = "dialharness-phone-"
+
+
 @dataclass(frozen=True)
 class Phone:
-    """A SIP phone endpoint (SIP driver): calls from it enter ``context``."""
+    """A SIP phone endpoint (SIP driver): calls from it enter ``context``.
+
+    One per subscriber: the endpoint carries the subscriber's caller ID and channel
+    variables (``callerid``/``set_var`` are per endpoint), so nothing of the class of
+    service has to travel in the INVITE but the From user that identifies the endpoint.
+    """
 
     name: str
     context: str
+    callerid: str = ""
+    variables: tuple[tuple[str, str], ...] = ()
+
+
+def phone_name(subscriber: str) -> str:
+    return PHONE_PREFIX + subscriber
+
+
+def phones_for(target: Target) -> tuple[Phone, ...]:
+    """The phone endpoints of the SIP driver: one per subscriber of ``target``."""
+    return tuple(Phone(name=phone_name(s.name), context=s.context,
+                       callerid=s.effective_callerid, variables=s.variables)
+                 for s in target.subscribers.values())
+
+
+def _conf_value(text: str) -> str:
+    # Asterisk's config parser starts a comment at an unescaped ';' ("\\;" is a ';')
+    return text.replace(";", "\\;")
 
 
 @dataclass
@@ -177,6 +204,10 @@ type = aor
 contact = sip:{trunk.name}@127.0.0.1:{run.sink_port}
 """)
     for phone in run.phones:
+        extra = "".join(f"set_var = {name}={_conf_value(value)}\n"
+                        for name, value in phone.variables)
+        if phone.callerid:
+            extra += f"callerid = {_conf_value(phone.callerid)}\n"
         out.append(f"""[{phone.name}]
 type = endpoint
 context = {phone.context}
@@ -184,7 +215,9 @@ identify_by = username
 allow = !all,ulaw
 direct_media = no
 trust_id_inbound = yes
-aors = {phone.name}
+; a dial string is complete when sent: no 484 for a prefix of a pattern
+allow_overlap = no
+{extra}aors = {phone.name}
 
 [{phone.name}]
 type = aor

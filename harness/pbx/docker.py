@@ -101,14 +101,19 @@ class DockerPbx(Pbx):
         self._log_offset = 0
         #: seconds from ``docker run`` to an AMI session that saw FullyBooted
         self.cold_start = 0.0
+        #: render a phone endpoint per subscriber (SIP driver) on every install
+        self.sip_phones = bool(run.phones)
 
     # -- construction ----------------------------------------------------------------
     @classmethod
     def start(cls, target: Target, *, run: RunConfig | None = None,
-              start_timeout: float = 30.0, carrier_status: int | None = None) -> DockerPbx:
+              start_timeout: float = 30.0, carrier_status: int | None = None,
+              sip_phones: bool = False) -> DockerPbx:
         client = docker_client()
         tag = ensure_image(client)
         run = run or RunConfig.fresh()
+        if sip_phones:
+            run.phones = config.phones_for(target)
         run_dir = Path(tempfile.mkdtemp(prefix="dialharness-run-"))
         os.chmod(run_dir, 0o700)
         config.render(target, run, run_dir / "etc", run_dir / "log")
@@ -156,6 +161,8 @@ class DockerPbx(Pbx):
                 and target.dialplan.read_bytes() == (self.run_dir / "etc" / "extensions.conf").read_bytes():
             return
         etc = self.run_dir / "etc"
+        if self.sip_phones:
+            self.run.phones = config.phones_for(target)
         (etc / "pjsip.conf").write_text(config.pjsip_conf(target, self.run))
         config.install_dialplan(target.dialplan, etc)
         _, self._log_offset = read_new(self.log_path, self._log_offset)
@@ -166,6 +173,21 @@ class DockerPbx(Pbx):
             ami.close()
         self.target = target
         self.verify_contexts(target, self._log_since_load)
+
+    def enable_sip_phones(self) -> None:
+        """Render the SIP driver's phone endpoints (one per subscriber) and reload PJSIP."""
+        if self.sip_phones:
+            return
+        self.sip_phones = True
+        if self.target is None:
+            return
+        self.run.phones = config.phones_for(self.target)
+        (self.run_dir / "etc" / "pjsip.conf").write_text(config.pjsip_conf(self.target, self.run))
+        ami = self.connect()
+        try:
+            reload_modules(ami, "res_pjsip.so")
+        finally:
+            ami.close()
 
     def alive(self) -> bool:
         try:

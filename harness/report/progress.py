@@ -1,37 +1,114 @@
-"""A one-line progress display on a TTY; plain periodic lines otherwise (CI, pipes)."""
+"""Progress of a run on the terminal.
+
+On an interactive terminal (stderr is a TTY and ``CI`` is not set): one line redrawn in
+place, a bar with calls done, calls per second, calls in flight and failures so far.
+Otherwise (a pipe, a log file, ``CI=true``): a plain line every ``every`` seconds and one
+at the end, with no control characters at all, so CI logs stay readable.
+"""
 from __future__ import annotations
 
 import os
 import time
 from typing import TextIO
 
+_CLEAR = "\r\x1b[K"
+
+
+def interactive(stream: TextIO) -> bool:
+    """Whether ``stream`` may be redrawn in place (a TTY, and not under CI)."""
+    ci = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    return tty and not ci and os.environ.get("TERM", "") != "dumb"
+
 
 class Progress:
-    def __init__(self, total: int, stream: TextIO, *, every: float = 5.0) -> None:
+    """``update(calls_done, failures, in_flight)`` after each batch; ``close()`` at the end.
+
+    ``failures`` is what the caller counts as failures so far (failing properties for
+    check/fuzz, failed calls for run); ``unit`` names it in the display.
+    """
+
+    def __init__(self, total: int, stream: TextIO, *, every: float = 10.0,
+                 label: str = "", unit: str = "failing properties",
+                 tty: bool | None = None, redraw: float = 0.1) -> None:
         self.total = max(1, total)
         self.stream = stream
-        self.tty = stream.isatty() and os.environ.get("CI", "").lower() not in ("1", "true")
-        self.started = time.monotonic()
+        self.tty = interactive(stream) if tty is None else tty
         self.every = every
-        self._last = 0.0
+        self.label = label
+        self.unit = unit
+        self.redraw = redraw
+        self.started = time.monotonic()
+        self._last = self.started
+        self._drawn = 0.0
+        self.calls = 0
+        self.failures = 0
+        self.in_flight = 0
+        self._closed = False
 
+    # -- reporting -----------------------------------------------------------------------
     def update(self, calls: int, failures: int, in_flight: int) -> None:
+        self.calls, self.failures, self.in_flight = calls, failures, in_flight
         now = time.monotonic()
-        rate = calls / max(1e-9, now - self.started)
         if self.tty:
-            width = 30
-            done = min(width, int(width * calls / self.total))
-            bar = "#" * done + "-" * (width - done)
-            self.stream.write(f"\r[{bar}] {calls} calls  {rate:5.0f}/s  in flight {in_flight:3d}"
-                              f"  failing properties {failures}")
-            self.stream.flush()
+            if now - self._drawn >= self.redraw or calls >= self.total:
+                self._drawn = now
+                self.stream.write(_CLEAR + self._bar(now))
+                self.stream.flush()
         elif now - self._last >= self.every:
             self._last = now
-            self.stream.write(f"progress: {calls} calls, {rate:.0f} calls/s, "
-                              f"failing properties {failures}\n")
+            self.stream.write(self._plain(now) + "\n")
+            self.stream.flush()
+
+    def note(self, text: str, stream: TextIO) -> None:
+        """Print ``text`` (a result line) on ``stream`` without tearing the bar."""
+        if self.tty:
+            self.stream.write(_CLEAR)
+            self.stream.flush()
+        stream.write(text + "\n")
+        stream.flush()
+        if self.tty and not self._closed:
+            self.stream.write(self._bar(time.monotonic()))
             self.stream.flush()
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        now = time.monotonic()
         if self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
+            self.stream.write(_CLEAR + self._bar(now) + "\n")
+        else:
+            self.stream.write(self._plain(now, final=True) + "\n")
+        self.stream.flush()
+
+    # -- formatting ----------------------------------------------------------------------
+    def _rate(self, now: float) -> float:
+        return self.calls / max(1e-9, now - self.started)
+
+    def _bar(self, now: float) -> str:
+        width = 28
+        frac = min(1.0, self.calls / self.total)
+        done = int(width * frac)
+        bar = "█" * done + "░" * (width - done)
+        elapsed = now - self.started
+        rate = self._rate(now)
+        eta = ""
+        if 0 < rate and self.calls < self.total:
+            eta = f"  ~{(self.total - self.calls) / rate:.0f}s left"
+        fail = f"{self.failures} {self.unit}"
+        if self.failures:
+            fail = f"\x1b[31m{fail}\x1b[0m"
+        head = f"{self.label} " if self.label else ""
+        return (f"{head}{bar} {self.calls}/{self.total} calls  {rate:4.0f}/s  "
+                f"in flight {self.in_flight:3d}  {fail}  {elapsed:.0f}s{eta}")
+
+    def _plain(self, now: float, *, final: bool = False) -> str:
+        head = f"{self.label}: " if self.label else ""
+        word = "done" if final else "progress"
+        return (f"{head}{word}: {self.calls}/{self.total} calls, {self._rate(now):.0f} calls/s, "
+                f"{self.in_flight} in flight, {self.failures} {self.unit}, "
+                f"{now - self.started:.0f}s")
