@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run scenario files (a field report as a test)")
     p.add_argument("scenarios", metavar="SCENARIO.yaml|DIR")
     p.add_argument("--junit", metavar="FILE")
+    p.add_argument("--target", metavar="TARGET.yaml", default=None,
+                   help="run the scenarios against this target instead of the one each names "
+                        "(e.g. a candidate dialplan with the same subscribers and trunks)")
     p.add_argument("--report", metavar="FILE.html", help="write a self-contained HTML report")
     p.add_argument("--coverage", action="store_true",
                    help="print which dialplan priorities ran and which never did")

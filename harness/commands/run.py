@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 
@@ -10,12 +11,17 @@ from ..report.progress import Progress
 from ..report.summary import RunRow, run_stats
 from ..report.text import format_summary
 from ..scenario_run import CallResult, SessionPool, format_result, run_scenario
+from ..errors import ConfigError
 from ..scenarios import Scenario, load_scenarios
+from ..target import Target, load_target
 
 
 def run(args: argparse.Namespace) -> int:
     # Everything is validated before the first call: nothing runs half-way.
     scenarios = load_scenarios(args.scenarios)
+    if args.target:
+        target = load_target(args.target)
+        scenarios = [retarget(sc, target) for sc in scenarios]
     total = sum(len(sc.calls) for sc in scenarios)
     progress = Progress(total=total, stream=sys.stderr, label="run", unit="failed",
                         every=15.0)
@@ -91,3 +97,15 @@ def _coverages(per_scenario):  # -> list[Coverage], one per dialplan file, in or
         for r in got:
             c.update((s.context, s.exten, s.priority, s.app) for s in r.outcome.steps)
     return [coverage_of(path, counts) for path, counts in steps.items()]
+
+
+def retarget(scenario: Scenario, target: Target) -> Scenario:
+    """The same calls against another target with the same subscriber and trunk names."""
+    for call in scenario.calls:
+        if call.subscriber not in target.subscribers:
+            raise ConfigError(f"subscriber {call.subscriber!r} is not in {target.path}",
+                              path=str(scenario.path), line=call.line)
+        if call.expect.trunk is not None and call.expect.trunk not in target.trunks:
+            raise ConfigError(f"trunk {call.expect.trunk!r} is not in {target.path}",
+                              path=str(scenario.path), line=call.line)
+    return dataclasses.replace(scenario, target=target)
