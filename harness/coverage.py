@@ -122,7 +122,7 @@ def _strip_comment(line: str) -> str:
     while i < len(line):
         c = line[i]
         if c == "\\" and i + 1 < len(line):
-            out.append(line[i + 1] if line[i + 1] == ";" else line[i:i + 2])
+            out.append(line[i:i + 2])  # an escaped "\;" is text, kept as written
             i += 2
             continue
         if c == ";":

@@ -153,7 +153,8 @@ def explore(session: Session, checks: Sequence[CheckInfo], *, examples: int = DE
         except _Abort as abort:
             raise abort.error from None
 
-    n_batches = max(1, math.ceil(examples / max(1, batch)))
+    # batch sizes are drawn from 1..batch, about (batch + 1) / 2 on average
+    n_batches = max(1, math.ceil(2 * examples / (max(1, batch) + 1)))
     db = DirectoryBasedExampleDatabase(str(database)) if isinstance(database, Path) else database
     test = given(batches(session, batch))(run_batch)
     test = settings(

@@ -62,7 +62,10 @@ def format_keypath(keypath: Iterable[Any]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            # a key is user text: one with a line break or control character is shown
+            # quoted and escaped, so an error stays the one line the contract promises
+            text = str(part)
+            out += ("." if out else "") + (text if text.isprintable() else repr(text))
     return out
 
 

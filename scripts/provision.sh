@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 need=()
 command -v dockerd >/dev/null 2>&1 || [ -n "${DOCKER_HOST:-}" ] || need+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+# headless browser for tests/integration/test_report.py (renders the HTML report)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ "${#need[@]}" -gt 0 ] && [ "$(id -u)" = 0 ]; then
     echo "provision: apt-get install ${need[*]}" >&2
     apt-get update -qq

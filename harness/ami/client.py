@@ -62,6 +62,16 @@ def _check_field(text: str, what: str) -> str:
     return text
 
 
+def _variable_value(text: str) -> str:
+    """Escape a value for Originate's ``Variable: NAME=value`` header.
+
+    Asterisk splits that header like application arguments: it removes '"' and '\\'
+    and splits at ','. A backslash makes the next character literal, so escaping those
+    three lets the dialplan see the value exactly as written.
+    """
+    return "".join("\\" + c if c in '\\",' else c for c in text)
+
+
 class _Transport(AMIClient):
     """asterisk-ami's client with framing and sending fit for thousands of events a second."""
 
@@ -77,6 +87,38 @@ class _Transport(AMIClient):
             if self.wire_log is not None:
                 self.wire_log.append(data)
             self._socket.sendall(data)
+
+    def fire_recv_pack(self, pack: str) -> None:
+        # AMI ends a line with CRLF and nothing else. asterisk-ami's parsers use
+        # str.splitlines(), which also breaks at \v \f \x1c-\x1e \x85 U+2028 U+2029: a
+        # caller ID name or a channel variable echoed in AppData could then forge a later
+        # key of the same event (Linkedid, Context, Application). Same results otherwise.
+        head, _, rest = pack.partition("\r\n")
+        lines = rest.split("\r\n") if rest else []
+        if head.startswith("Response:"):
+            keys: dict[str, str] = {}
+            follows: list[str] = []
+            it = iter(lines)
+            for line in it:
+                if not line:
+                    continue
+                key, sep, value = line.partition(":")
+                if not sep or not Response.key_regex.match(key):
+                    follows.append(line)
+                    follows.extend(it)
+                    break
+                key = key.strip()
+                keys[key] = f"{keys[key]}\n{value.strip()}" if key in keys else value.strip()
+            self.fire_recv_reponse(Response(head.partition(":")[2].strip(), keys, follows))
+        elif head.startswith("Event: "):
+            keys = {}
+            for line in lines:
+                key, sep, value = line.partition(": ")
+                if sep:
+                    keys[key] = value
+            self.fire_recv_event(Event(head.partition(": ")[2], keys))
+        else:
+            self._fire_on_unknown(pack=pack)
 
     def _next_pack(self):  # type: ignore[override]
         # The banner ends with one CRLF, every message after it with a blank line.
@@ -192,8 +234,8 @@ class AmiClient:
         keys["ActionID"] = action_id
         act = Action(action, keys)
         for k, v in (variables or {}).items():
-            act.variables[_check_field(str(k), "a variable name")] = _check_field(
-                str(v), f"variable {k}")
+            act.variables[_check_field(str(k), "a variable name")] = _variable_value(
+                _check_field(str(v), f"variable {k}"))
         with self._lock:
             if callback is not None:
                 self._pending[action_id] = callback

@@ -52,15 +52,20 @@ def check(args: argparse.Namespace) -> int:
     shard = parse_shard(args.shard)
     database = open_database(args.database)
     fuzz = args.command == "fuzz"
-    from ..report.progress import Progress
-    progress = Progress(total=args.examples * len(target.subscribers), stream=sys.stderr,
-                        label=args.command, every=10.0 if fuzz else 15.0)
     with open_session(target, backend=args.backend, driver=args.driver,
                       timeout=args.timeout) as session:
         special = strategies.special_dial_table(session.profile)
-        result = explore(session, checks, examples=args.examples, seed=args.seed,
-                         batch=args.batch, database=database, shard=shard,
-                         on_batch=progress.update, extra_dials=special)
+        from ..report.progress import Progress
+        progress = Progress(total=(len(special) + args.examples) * len(target.subscribers),
+                            stream=sys.stderr, label=args.command,
+                            every=10.0 if fuzz else 15.0)
+        try:
+            result = explore(session, checks, examples=args.examples, seed=args.seed,
+                             batch=args.batch, database=database, shard=shard,
+                             on_batch=progress.update, extra_dials=special)
+        except BaseException:
+            progress.abandon()
+            raise
         progress.close()
         print_result(result, session.target.path)
         if getattr(args, "coverage", False):
@@ -73,6 +78,7 @@ def check(args: argparse.Namespace) -> int:
         if args.report:
             from ..report.html import write_report
             write_report(args.report, session=session, result=result)
+            print(f"report: {args.report}")
         if fuzz and args.save_failures and result.failures:
             from ..scenario_write import write_counterexample
             for f in result.failures.values():

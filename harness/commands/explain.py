@@ -6,7 +6,7 @@ import argparse
 from .. import oracle
 from ..dialstring import check_dial
 from ..properties import select
-from ..report.text import format_expected, format_outcome
+from ..report.text import format_expected, format_outcome, format_steps_with_source
 from ..session import open_session
 from ..target import load_target
 
@@ -20,7 +20,9 @@ def explain(args: argparse.Namespace) -> int:
         outcome = session.place([(dial, sub.name)])[0]
         expected = oracle.expect(dial, sub, session.profile)
         failures = session.judge([outcome], select(strict=True))
-    print(format_outcome(outcome))
+    from ..coverage import parse_dialplan
+    print(format_outcome(outcome, steps=False))
+    print(format_steps_with_source(outcome, parse_dialplan(target.dialplan)))
     print(f"intended      {format_expected(expected)}")
     if failures:
         print("properties broken")

@@ -42,9 +42,12 @@ def run(args: argparse.Namespace) -> int:
             results.extend(got)
             per_scenario.append((sc, got))
             progress.update(len(results), failed_so_far, 0)
+    except BaseException:
+        progress.abandon()  # the error is the one line the user needs
+        raise
     finally:
         pool.close()
-        progress.close()
+    progress.close()
 
     failed = [r for r in results if not r.passed]
     stats = run_stats(RunRow(properties=r.call.expect.properties,

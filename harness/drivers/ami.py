@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import secrets
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -84,7 +85,13 @@ class AmiDriver(Driver):
         self._by_action: dict[str, _Call] = {}  # originate ActionID -> call
         self._dead = False
         self._ids = itertools.count(1)
-        self._run = f"dh{os.getpid():x}{int(time.time() * 1000) % 10**8:x}"
+        # Channel ids must be unique on the PBX and prefix-free: Asterisk 22 refuses an
+        # Originate whose ChannelId is a prefix of a live channel's uniqueid ("Channel
+        # Unique ID 'x-1' already in use by" the channel of x-12), so call 1 failed when
+        # call 12 was set up first. A random run part keeps two drivers on one PBX apart
+        # (two runs against one external Asterisk, or two sessions created in the same
+        # millisecond); a fixed-width counter keeps the ids of one run prefix-free.
+        self._run = f"dh{os.getpid():x}-{secrets.token_hex(4)}"
         self.ami: AmiClient = pbx.connect(on_event=self._on_event,
                                           on_disconnect=self._on_disconnect)
 
@@ -152,7 +159,7 @@ class AmiDriver(Driver):
         # it is registered, because the listener thread needs the same lock
         sub = self.target.subscriber(req.subscriber)
         n = next(self._ids)
-        call = _Call(index=index, request=req, channel_id=f"{self._run}-{n}",
+        call = _Call(index=index, request=req, channel_id=f"{self._run}-{n:08d}",
                      started=time.monotonic())
         self._calls[call.channel_id] = call
         timeout = self._timeout_of(call)

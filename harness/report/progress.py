@@ -33,7 +33,8 @@ class Progress:
 
     def __init__(self, total: int, stream: TextIO, *, every: float = 10.0,
                  label: str = "", unit: str = "failing properties",
-                 tty: bool | None = None, redraw: float = 0.1) -> None:
+                 tty: bool | None = None, redraw: float = 0.1,
+                 overshoot: str = "") -> None:
         self.total = max(1, total)
         self.stream = stream
         self.tty = interactive(stream) if tty is None else tty
@@ -41,6 +42,8 @@ class Progress:
         self.label = label
         self.unit = unit
         self.redraw = redraw
+        #: what it means when more calls than ``total`` are made (check: shrinking)
+        self.overshoot = overshoot
         self.started = time.monotonic()
         self._last = self.started
         self._drawn = 0.0
@@ -74,6 +77,14 @@ class Progress:
             self.stream.write(self._bar(time.monotonic()))
             self.stream.flush()
 
+    def abandon(self) -> None:
+        """The run stopped on an error: wipe the bar, print nothing more."""
+        if not self._closed:
+            self._closed = True
+            if self.tty:
+                self.stream.write(_CLEAR)
+                self.stream.flush()
+
     def close(self) -> None:
         if self._closed:
             return
@@ -86,6 +97,12 @@ class Progress:
         self.stream.flush()
 
     # -- formatting ----------------------------------------------------------------------
+    def _count(self) -> str:
+        if self.calls <= self.total:
+            return f"{self.calls}/{self.total} calls"
+        why = f", {self.overshoot}" if self.overshoot else ""
+        return f"{self.calls} calls ({self.total} planned{why})"
+
     def _rate(self, now: float) -> float:
         return self.calls / max(1e-9, now - self.started)
 
@@ -103,12 +120,12 @@ class Progress:
         if self.failures:
             fail = f"\x1b[31m{fail}\x1b[0m"
         head = f"{self.label} " if self.label else ""
-        return (f"{head}{bar} {self.calls}/{self.total} calls  {rate:4.0f}/s  "
+        return (f"{head}{bar} {self._count()}  {rate:4.0f}/s  "
                 f"in flight {self.in_flight:3d}  {fail}  {elapsed:.0f}s{eta}")
 
     def _plain(self, now: float, *, final: bool = False) -> str:
         head = f"{self.label}: " if self.label else ""
         word = "done" if final else "progress"
-        return (f"{head}{word}: {self.calls}/{self.total} calls, {self._rate(now):.0f} calls/s, "
+        return (f"{head}{word}: {self._count()}, {self._rate(now):.0f} calls/s, "
                 f"{self.in_flight} in flight, {self.failures} {self.unit}, "
                 f"{now - self.started:.0f}s")

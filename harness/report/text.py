@@ -83,3 +83,21 @@ def format_summary(stats: Mapping[str, object], failures: Mapping[str, Failure])
         rows.append([name, s.examples, s.examples - s.failed, s.failed,  # type: ignore[attr-defined]
                      f"{s.seconds:.2f}s", "FAIL" if name in failures else "ok"])  # type: ignore[attr-defined]
     return format_table(rows, ["property", "calls judged", "passed", "failed", "judge time", ""])
+
+
+def format_steps_with_source(o: Outcome, dialplan: object | None) -> str:
+    """The executed steps, each followed by the dialplan line it ran (file:line and text).
+
+    ``dialplan`` is a :class:`harness.coverage.Dialplan` (or None: steps only).
+    """
+    lines = ["steps (each with the dialplan line it ran)"]
+    if not o.steps:
+        lines.append("  (none: no extension matched in the subscriber's context)")
+    for i, s in enumerate(o.steps, 1):
+        lines.append(f"  {i:>2}  {s.context},{s.exten},{s.priority}  {s.app}({s.appdata})")
+        p = dialplan.resolve(s.context, s.exten, s.priority, s.app) if dialplan else None  # type: ignore[attr-defined]
+        if p is not None:
+            lines.append(f"      {dialplan.name}:{p.line}  [{p.context}] {p.text}")  # type: ignore[attr-defined]
+        elif dialplan is not None:
+            lines.append(f"      (no line of {dialplan.name} explains this step)")  # type: ignore[attr-defined]
+    return "\n".join(lines)

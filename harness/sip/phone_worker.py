@@ -137,7 +137,7 @@ def main() -> int:
     stop_deadline = None
     while True:
         busy = bool(calls or queue)
-        r, _, _ = select.select([stdin], [], [], 0 if busy else 0.005)
+        r, _, _ = select.select([stdin], [], [], 0 if busy else 0.02)
         if r and not stopping:
             data = os.read(stdin, 65536)
             if not data:

