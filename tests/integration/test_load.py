@@ -92,6 +92,9 @@ def test_ten_thousand_calls_one_pbx() -> None:
         figures["asterisk_after_mib"] = session.pbx.memory_bytes() / 2**20  # type: ignore[attr-defined]
         figures["calls_per_s"] = CALLS / elapsed
         figures["seconds"] = elapsed
+        # Asterisk's own memory grows with every Dial()ed leg (about 120 KiB each, not
+        # returned while the run lasts): reported, not asserted; it must still be alive
+        assert session.pbx.alive()
         # nothing left behind, in Asterisk or in the driver
         deadline = time.monotonic() + 5
         while driver.live_channels() and time.monotonic() < deadline:  # type: ignore[attr-defined]

@@ -155,7 +155,7 @@ def test_calls_that_never_end_use_the_given_timeout(tmp_path: Path, timeout: int
     assert f"no outcome observed within {timeout} s for " in line
     assert "'" in line and "Wait" in line
     assert "all properties hold" not in res.stdout + res.stderr
-    assert timeout <= elapsed < timeout + 30
+    assert timeout <= elapsed < timeout + 60  # startup and teardown on a busy machine; the Wait is 600 s
     # explain too
     res = run_cli("explain", str(target), "0312345678", "--timeout", str(timeout), timeout=120)
     assert res.returncode == 2
