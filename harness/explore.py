@@ -20,6 +20,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed as hyp_seed, settings
 from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
+from hypothesis.internal.conjecture import engine as engine_module
 
 from . import strategies
 from .errors import DialharnessError
@@ -29,6 +30,10 @@ from .session import Session
 DEFAULT_EXAMPLES = 3000  # dial strings; each is placed for every subscriber
 DEFAULT_BATCH = 40
 DEFAULT_DATABASE = Path(".dialharness") / "examples"
+#: wall-clock cap on shrinking: every shrink step is a batch of real calls, and a plan
+#: breaking five properties at once otherwise spends minutes (and tens of thousands of
+#: calls) polishing examples; the smallest failure seen so far is reported either way
+DEFAULT_SHRINK_SECONDS = 20.0
 
 
 @dataclass
@@ -93,7 +98,8 @@ def explore(session: Session, checks: Sequence[CheckInfo], *, examples: int = DE
             database: ExampleDatabase | Path | None = DEFAULT_DATABASE,
             shard: tuple[int, int] | None = None,
             on_batch: Callable[[int, int, int], None] | None = None,
-            extra_dials: Sequence[str] = ()) -> ExploreResult:
+            extra_dials: Sequence[str] = (),
+            shrink_seconds: float = DEFAULT_SHRINK_SECONDS) -> ExploreResult:
     """Run the checks on ``examples`` generated dial strings (in batches); see module doc.
 
     ``on_batch(calls_done, failures_so_far, in_flight)`` is called after every batch.
@@ -173,12 +179,18 @@ def explore(session: Session, checks: Sequence[CheckInfo], *, examples: int = DE
     if shard is not None:
         key += f"|shard{shard[0]}/{shard[1]}"
     test.hypothesis.inner_test._hypothesis_internal_add_digest = key.encode()  # type: ignore[attr-defined]
+    saved_cap = engine_module.MAX_SHRINKING_SECONDS
+    # Hypothesis has no setting for this; its engine reads the module constant when
+    # shrinking starts, so it is set for this run only and restored.
+    engine_module.MAX_SHRINKING_SECONDS = shrink_seconds  # type: ignore[assignment]
     try:
         test()
     except _Abort as abort:
         raise abort.error from None
     except (PropertyFailed, ExceptionGroup):
         pass  # recorded in ``best`` as they happened
+    finally:
+        engine_module.MAX_SHRINKING_SECONDS = saved_cap
     return ExploreResult(failures=best, stats=stats, calls=counters["calls"],
                          batches=counters["batches"], seconds=time.monotonic() - started,
                          outcomes_seen=counters["outcomes"], all_failures=everything,
