@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from .model import Branch, Expected, Leg, Outcome, Presentation, Route
+from .model import Branch, Expected, Leg, Outcome, Route
 from .target import Subscriber, Target
 
 

@@ -138,7 +138,7 @@ def load_scenario(path: str | Path) -> Scenario:
     data = doc.data
     if not isinstance(data, dict):
         raise doc.error((), "a scenario file is a mapping with keys: " + ", ".join(_TOP_KEYS))
-    _only_keys(doc, (), data, _TOP_KEYS)
+    doc.only_keys((), data, _TOP_KEYS)
     for key in ("title", "calls"):
         if key not in data:
             hint = (" (this looks like a target file; a scenario adds 'title' and 'calls')"
@@ -179,7 +179,7 @@ def _report(doc: yamlsource.Document, raw: Any) -> Report:
     if not isinstance(raw, dict):
         raise doc.error(("report",), "must be a text, or a mapping with: "
                         + ", ".join(_REPORT_KEYS))
-    _only_keys(doc, ("report",), raw, _REPORT_KEYS)
+    doc.only_keys(("report",), raw, _REPORT_KEYS)
     fields = {}
     for key in _REPORT_KEYS:
         if key in raw:
@@ -221,7 +221,7 @@ def _expand(doc: yamlsource.Document, kp: tuple[Any, ...], item: Any, title: str
     if not isinstance(item, dict):
         raise doc.error(kp, "a call is a mapping: {subscriber, dial, expect} or "
                         "{subscriber(s), dials: [...], expect}")
-    _only_keys(doc, kp, item, _CALL_KEYS)
+    doc.only_keys(kp, item, _CALL_KEYS)
     subscribers = _choose(doc, kp, item, "subscriber", "subscribers")
     dials = _choose(doc, kp, item, "dial", "dials")
     sub_names = []
@@ -290,7 +290,7 @@ def _expectation(doc: yamlsource.Document, kp: tuple[Any, ...], raw: Any, target
         raise doc.error(kp, f"is empty: {_SAY_WHAT}")
     if not isinstance(raw, dict):
         raise doc.error(kp, "must be a mapping with any of: " + ", ".join(_EXPECT_KEYS))
-    _only_keys(doc, kp, raw, _EXPECT_KEYS)
+    doc.only_keys(kp, raw, _EXPECT_KEYS)
     fields: dict[str, Any] = {}
     if "route" in raw:
         fields["route"] = Route(_choice(doc, kp + ("route",), [r.value for r in Route]))
@@ -381,10 +381,3 @@ def _get(data: Any, kp: tuple[Any, ...]) -> Any:
         data = data[part]
     return data
 
-
-def _only_keys(doc: yamlsource.Document, kp: tuple[Any, ...], mapping: dict[Any, Any],
-               allowed: tuple[str, ...]) -> None:
-    for key in mapping:
-        if key not in allowed:
-            raise doc.error(kp + (key,), f"unknown key {key!r}; allowed: {', '.join(allowed)}"
-                            + yamlsource.suggest(str(key), allowed))

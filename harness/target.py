@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from . import yamlsource
 from .errors import ConfigError
@@ -101,7 +100,7 @@ def target_from_document(doc: yamlsource.Document) -> Target:
     data = doc.data
     if not isinstance(data, dict):
         raise doc.error((), "a target file is a mapping with keys: " + ", ".join(_TOP_KEYS))
-    _only_keys(doc, (), data, _TOP_KEYS)
+    doc.only_keys((), data, _TOP_KEYS)
     for key in ("dialplan", "subscribers", "trunks"):
         if key not in data:
             raise doc.error((), f"missing required key {key!r}")
@@ -127,7 +126,7 @@ def target_from_document(doc: yamlsource.Document) -> Target:
             raise doc.error(kp, f"bad subscriber name {name!r} (letters, digits, _ . -)")
         if not isinstance(spec, dict):
             raise doc.error(kp, "must be a mapping with at least 'context'")
-        _only_keys(doc, kp, spec, _SUB_KEYS)
+        doc.only_keys(kp, spec, _SUB_KEYS)
         context = spec.get("context")
         if not isinstance(context, str) or not _NAME.match(context):
             raise doc.error(kp + ("context",), "required: the dialplan context calls enter")
@@ -172,7 +171,7 @@ def target_from_document(doc: yamlsource.Document) -> Target:
             raise doc.error(kp, f"bad trunk (endpoint) name {name!r} (letters, digits, _ . -)")
         if not isinstance(spec, dict):
             raise doc.error(kp, "must be a mapping like {route: domestic, number_format: national}")
-        _only_keys(doc, kp, spec, _TRUNK_KEYS)
+        doc.only_keys(kp, spec, _TRUNK_KEYS)
         route = spec.get("route")
         routes = [r.value for r in TRUNK_ROUTES]
         if route not in routes:
@@ -191,10 +190,3 @@ def target_from_document(doc: yamlsource.Document) -> Target:
     return Target(path=doc.path.resolve(), dialplan=dialplan, profile=profile,
                   subscribers=subscribers, trunks=trunks)
 
-
-def _only_keys(doc: yamlsource.Document, kp: tuple[Any, ...], mapping: dict[Any, Any],
-               allowed: tuple[str, ...]) -> None:
-    for key in mapping:
-        if key not in allowed:
-            raise doc.error(kp + (key,), f"unknown key {key!r}; allowed: {', '.join(allowed)}"
-                            + yamlsource.suggest(str(key), allowed))

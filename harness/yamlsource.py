@@ -49,6 +49,15 @@ class Document:
             kp = kp[:-1]
         return self.positions.get(())
 
+    def only_keys(self, keypath: KeyPath, mapping: dict[Any, Any],
+                  allowed: tuple[str, ...]) -> None:
+        """Refuse any key of ``mapping`` not in ``allowed``, suggesting the nearest one."""
+        for key in mapping:
+            if key not in allowed:
+                raise self.error(tuple(keypath) + (key,),
+                                 f"unknown key {key!r}; allowed: {', '.join(allowed)}"
+                                 + suggest(str(key), allowed))
+
     def error(self, keypath: KeyPath, message: str) -> ConfigError:
         pos = self.where(keypath)
         return ConfigError(

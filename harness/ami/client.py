@@ -13,7 +13,6 @@ before it reaches the socket.
 from __future__ import annotations
 
 import itertools
-import socket
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass

@@ -28,14 +28,12 @@ from ..pbx import Pbx
 from ..target import Target
 from .base import DestinationReader, Driver, make_leg, outcome_from_legs
 from .dialapp import failed_dials
+from .events import dial_attempt, step_from
 
 #: hangup cause given to an outbound leg once it has been observed (34: no circuit
 #: available), which sends a dialplan down its failover path as a real carrier would
 LEG_HANGUP_CAUSE = "34"
 DEFAULT_IN_FLIGHT = 40
-#: what Asterisk reports as the "application" of a channel created by Dial/Originate:
-#: not a dialplan step of the user's
-_PSEUDO_APPS = frozenset({"AppDial", "AppDial2", "AppOriginate"})
 
 
 @dataclass
@@ -63,10 +61,6 @@ def parse_presentation(value: str) -> Presentation | None:
     return None
 
 
-def endpoint_of(channel: str) -> str:
-    """``PJSIP/jp-intl-0000002a`` -> ``jp-intl``."""
-    name = channel.split("/", 1)[-1]
-    return name.rsplit("-", 1)[0]
 
 
 class AmiDriver(Driver):
@@ -228,25 +222,18 @@ class AmiDriver(Driver):
             if call is None:
                 return
             if name == "Newexten":
-                if msg.get("Application") in _PSEUDO_APPS:
-                    return
-                try:
-                    prio = int(msg.get("Priority", "0"))
-                except ValueError:
-                    prio = 0
-                call.steps.append(Step(msg.get("Context"), msg.get("Extension"), prio,
-                                       msg.get("Application"), msg.get("AppData")))
+                step = step_from(msg)
+                if step is not None:
+                    call.steps.append(step)
             elif name == "Newchannel":
                 call.live[msg.get("Uniqueid")] = msg.get("Channel")
             elif name == "DialBegin":
-                dest = msg.get("DestChannel")
-                if not dest.upper().startswith("PJSIP/"):
-                    return  # Local/… hops are plumbing; their own DialBegins follow
-                outbound, _, endpoint = msg.get("DialString").rpartition("@")
-                if not _:
-                    endpoint, outbound = endpoint_of(dest), msg.get("DialString")
-                leg: dict[str, object] = {"endpoint": endpoint, "outbound": outbound,
-                                          "presentation": None}
+                attempt = dial_attempt(msg)
+                if attempt is None:
+                    return
+                dest = attempt.channel
+                leg: dict[str, object] = {"endpoint": attempt.endpoint,
+                                          "outbound": attempt.number, "presentation": None}
                 call.legs.append(leg)
 
                 def got_pres(reply: Message, leg: dict[str, object] = leg) -> None:

@@ -55,9 +55,10 @@ from ..pbx.carrier import Invite
 from ..pbx.config import phone_name
 from ..sip.phones import CALLS_PER_WORKER, READY_TIMEOUT, PhoneWorker
 from ..target import Target
-from .ami import LEG_HANGUP_CAUSE, endpoint_of
+from .ami import LEG_HANGUP_CAUSE
 from .base import DestinationReader, Driver, make_leg, outcome_from_legs
 from .dialapp import failed_dials
+from .events import dial_attempt, endpoint_of, step_from
 
 DEFAULT_IN_FLIGHT = 24
 #: final responses Asterisk may send without creating a channel (no such extension)
@@ -67,7 +68,6 @@ DEFAULT_SETTLE = 1.0
 #: a (subscriber, dial) pair whose call ended without a channel is not reused for this
 #: long, so a very late Newchannel of the old call cannot be taken for the new one
 QUARANTINE = 5.0
-_PSEUDO_APPS = frozenset({"AppDial", "AppDial2", "AppOriginate"})
 _CALL_ID_VAR = "CHANNEL(pjsip,call-id)"
 
 
@@ -507,24 +507,17 @@ class SipDriver(Driver):
     def _apply(self, call: _Call, msg: Message) -> None:
         name = msg.name
         if name == "Newexten":
-            if msg.get("Application") in _PSEUDO_APPS:
-                return
-            try:
-                prio = int(msg.get("Priority", "0"))
-            except ValueError:
-                prio = 0
-            call.steps.append(Step(msg.get("Context"), msg.get("Extension"), prio,
-                                   msg.get("Application"), msg.get("AppData")))
+            step = step_from(msg)
+            if step is not None:
+                call.steps.append(step)
         elif name == "Newchannel":
             call.live[msg.get("Uniqueid")] = msg.get("Channel")
         elif name == "DialBegin":
-            dest = msg.get("DestChannel")
-            if not dest.upper().startswith("PJSIP/"):
-                return  # Local/… hops are plumbing; their own DialBegins follow
-            number, at, endpoint = msg.get("DialString").rpartition("@")
-            if not at:
-                endpoint, number = endpoint_of(dest), msg.get("DialString")
-            leg = _Leg(endpoint=endpoint, number=number, channel=dest)
+            attempt = dial_attempt(msg)
+            if attempt is None:
+                return
+            dest = attempt.channel
+            leg = _Leg(endpoint=attempt.endpoint, number=attempt.number, channel=dest)
             call.legs.append(leg)
 
             def got(reply: Message, leg: _Leg = leg) -> None:

@@ -25,6 +25,8 @@ from .config import RUN_MOUNT, RunConfig
 IMAGE_REPO = "dialharness-asterisk"
 BASE_IMAGE = "debian:sid-slim"
 LABEL = "dialharness"
+#: the pid of the harness process that owns a PBX container
+OWNER_LABEL = "dialharness.owner-pid"
 
 
 def docker_dir() -> Path:
@@ -90,6 +92,39 @@ def ensure_image(client) -> str:  # type: ignore[no-untyped-def]
     return tag
 
 
+def reap_orphans(client) -> None:  # type: ignore[no-untyped-def]
+    """Remove PBX containers whose harness process is gone (killed before it could clean up).
+
+    Only containers this project labelled are touched, and only when their owner pid no
+    longer exists on this host, so a parallel run's PBX is never removed.
+    """
+    try:
+        containers = client.containers.list(all=True, filters={"label": f"{LABEL}=pbx"})
+    except Exception:
+        return
+    for c in containers:
+        try:
+            pid = int(c.labels.get(OWNER_LABEL, "0"))
+        except ValueError:
+            continue
+        if pid <= 0 or _pid_alive(pid):
+            continue
+        try:
+            c.remove(force=True)
+        except Exception:
+            pass
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class DockerPbx(Pbx):
     def __init__(self, client, container, run: RunConfig, run_dir: Path,  # type: ignore[no-untyped-def]
                  carrier: CarrierSink) -> None:
@@ -111,6 +146,7 @@ class DockerPbx(Pbx):
               sip_phones: bool = False) -> DockerPbx:
         client = docker_client()
         tag = ensure_image(client)
+        reap_orphans(client)
         run = run or RunConfig.fresh()
         if sip_phones:
             run.phones = config.phones_for(target)
@@ -121,7 +157,8 @@ class DockerPbx(Pbx):
         t_run = time.monotonic()
         try:
             container = client.containers.run(
-                tag, detach=True, network_mode="host", labels={LABEL: "pbx"},
+                tag, detach=True, network_mode="host",
+                labels={LABEL: "pbx", OWNER_LABEL: str(os.getpid())},
                 name=f"dialharness-{os.getpid()}-{run.ami_port}",
                 volumes={str(run_dir): {"bind": RUN_MOUNT, "mode": "rw"}},
                 mem_limit="2g", stop_signal="SIGKILL")
@@ -199,8 +236,10 @@ class DockerPbx(Pbx):
     def memory_bytes(self) -> int:
         """Current memory use of the container (Asterisk), from the engine's stats."""
         try:
-            stats = self._container.stats(stream=False)
-            return int(stats.get("memory_stats", {}).get("usage", 0))
+            mem = self._container.stats(stream=False).get("memory_stats", {})
+            # usage counts the page cache too; what Asterisk itself holds is without it
+            cache = mem.get("stats", {}).get("inactive_file", mem.get("stats", {}).get("cache", 0))
+            return max(0, int(mem.get("usage", 0)) - int(cache))
         except Exception:
             return 0
 

@@ -1,5 +1,6 @@
 from harness.drivers.dialapp import dial_targets, failed_dials
-from harness.drivers.ami import endpoint_of, parse_presentation
+from harness.drivers.ami import parse_presentation
+from harness.drivers.events import endpoint_of
 from harness.model import Presentation, Step
 
 
