@@ -57,7 +57,7 @@ def run_baseline(creds: AmiCredentials, calls: Sequence[tuple[str, str]], *,
 
     def originate() -> None:
         i, (dial, context) = pending.pop()
-        cid = f"{run}-{i}"
+        cid = f"{run}-{i:08d}"  # fixed width: Asterisk refuses an id that prefixes a live one
         live[cid] = 2
         send(f"Action: Originate\r\nChannel: Local/{dial}@{context}/n\r\nApplication: Wait\r\n"
              f"Data: 30\r\nAsync: true\r\nChannelId: {cid}\r\nOtherChannelId: {cid};2\r\n"
