@@ -12,7 +12,9 @@ if [ "${#need[@]}" -gt 0 ] && [ "$(id -u)" = 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-if ! python3 -c "import harness, hypothesis, docker, asterisk.ami, pjsua2, xdist, phonenumbers" 2>/dev/null; then
+# Checked from / so that an install of another checkout does not count as this one.
+if ! (cd / && python3 -c "import sys, harness, hypothesis, docker, asterisk.ami, pjsua2, xdist, phonenumbers
+sys.exit(0 if harness.__file__.startswith(sys.argv[1] + '/') else 1)" "$PWD") 2>/dev/null; then
     echo "provision: pip install -e .[test]" >&2
     python3 -m pip install -q -e '.[test]' 2>&1 | grep -v -E "^WARNING: (Running pip as|Location)" || true
 fi
