@@ -68,3 +68,16 @@ def test_field_report_mutant_shrinks_to_a_short_dial_string() -> None:
     dials = re.findall(r"FAILED no_unintended_international\n  dial string: (\S+)", res.stdout)
     assert dials, res.stdout[-3000:]
     assert len(dials[0]) <= 14, dials[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", [JP_OFFICE] + MUTANTS, ids=lambda p: p.stem)
+def test_sip_driver_verdicts(target: Path) -> None:
+    """Over real SIP calls too: the reference passes and every mutant is caught."""
+    res = run_cli("check", str(target), "--driver", "sip", "--seed", "1", "--database", "none",
+                  "--examples", "1000")
+    if target == JP_OFFICE:
+        assert res.returncode == 0, res.stdout[-4000:] + res.stderr
+        return
+    assert res.returncode == 1, res.stdout[-4000:] + res.stderr
+    assert breaks(target) & failed_properties(res.stdout)
