@@ -5,6 +5,8 @@ import re
 
 from .errors import DialStringError
 
+#: contract section 3: what a phone can send
+DIAL_ALPHABET = "0123456789+*#"
 MAX_LEN = 32
 _DIAL = re.compile(r"[0-9+*#]{1,%d}" % MAX_LEN)
 

@@ -26,6 +26,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+# the dial-string rule lives in dialstring.py; re-exported under the oracle's names
+from .dialstring import DIAL_ALPHABET, is_dial
+from .dialstring import MAX_LEN as MAX_DIAL_LENGTH
 from .model import Branch, Expected, Presentation, Route
 from .profile import Profile
 from .target import Subscriber
@@ -35,13 +38,9 @@ __all__ = [
     "international_digits", "is_abroad", "is_dialable", "parse", "read_destination",
 ]
 
-#: contract section 3: what a phone can send
-DIAL_ALPHABET = "0123456789+*#"
-MAX_DIAL_LENGTH = 32
 NUMBER_FORMATS = ("national", "e164")
 PLUS = "+"
 
-_DIALABLE = re.compile(r"^[0-9+*#]{1,%d}$" % MAX_DIAL_LENGTH)
 _DIGITS = re.compile(r"^[0-9]+$")
 
 
@@ -52,7 +51,7 @@ def _digits(text: str) -> bool:
 
 def is_dialable(dial: str) -> bool:
     """Whether ``dial`` is something a phone can send: 1-32 characters of [0-9+*#]."""
-    return bool(_DIALABLE.match(dial))
+    return is_dial(dial)
 
 
 @dataclass(frozen=True)
