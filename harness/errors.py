@@ -9,10 +9,14 @@ never raised through this tree. Everything here means the tool could not give a 
     │   ├── ConfigError       a target, profile or scenario file is wrong (file:line:col)
     │   ├── DialStringError   a dial string outside [0-9+*#] or too long
     │   └── DialplanError     Asterisk rejected the dialplan (file and line when it said so)
-    └── PbxError              the PBX could not be used
-        ├── PbxStartError     no PBX could be started or reached
-        ├── PbxDied           the PBX went away mid-run; names the calls in flight
-        └── NoOutcome         calls whose outcome was not observed within their timeout
+    │       ├── DialplanRuntimeError  a call hit a dialplan error (missing app, Goto nowhere,
+    │       │                         AGI that cannot run, a loop past the step limit)
+    │       └── UnmappedChannel       the dialplan reaches a channel the target does not map
+    ├── PbxError              the PBX could not be used
+    │   ├── PbxStartError     no PBX could be started or reached
+    │   ├── PbxDied           the PBX went away mid-run; names the calls in flight
+    │   └── NoOutcome         calls whose outcome was not observed within their timeout
+    └── InternalError         an unexpected exception inside the harness (a bug of ours)
 """
 from __future__ import annotations
 
@@ -62,6 +66,26 @@ class DialplanError(InputError):
         self.line = line
         where = f"{path}:{line}: " if path and line else (f"{path}: " if path else "")
         super().__init__(f"{where}{message}")
+
+
+class DialplanRuntimeError(DialplanError):
+    """A call ran into something the dialplan needs and Asterisk does not have."""
+
+
+class UnmappedChannel(DialplanError):
+    """The dialplan tries to reach a channel that is neither a trunk nor internal."""
+
+    def __init__(self, resource: str, *, path: str | None = None, line: int | None = None,
+                 detail: str = "") -> None:
+        self.resource = resource
+        hint = (f"add it to the target file under trunks: (with its route) or under "
+                f"internal: endpoints:")
+        super().__init__(f"the dialplan dials {resource}, which the target file does not map"
+                         f"{detail}; {hint}", path=path, line=line)
+
+
+class InternalError(DialharnessError):
+    """An exception the harness did not expect: never a pass, never a finding."""
 
 
 class PbxError(DialharnessError):

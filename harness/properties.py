@@ -8,6 +8,7 @@ target file, never which driver ran.
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -18,6 +19,10 @@ from .target import Subscriber, Target
 class _NotApplicable:
     def __repr__(self) -> str:
         return "NOT_APPLICABLE"
+
+    def __bool__(self) -> bool:
+        # a test that writes ``assert not check(j)`` must not pass for "not applicable"
+        raise TypeError("NOT_APPLICABLE has no truth value; compare with `is`")
 
 
 NOT_APPLICABLE = _NotApplicable()
@@ -212,10 +217,18 @@ class Failure:
         return self.outcome.subscriber
 
 
-def judge(j: Judgement, checks: Iterable[CheckInfo]) -> list[Failure]:
+def judge(j: Judgement, checks: Iterable[CheckInfo],
+          applicable: Counter[str] | None = None) -> list[Failure]:
+    """The failures of one call; ``applicable`` counts, per check name, the calls the
+    check had something to say about (held or failed), so that a property that judged
+    nothing is reported "not exercised", never "ok"."""
     out = []
     for info in checks:
         result = info.fn(j)
+        if result is NOT_APPLICABLE:
+            continue
+        if applicable is not None:
+            applicable[info.name] += 1
         if isinstance(result, str):
             out.append(Failure(info.name, result, j.expected, j.outcome))
     return out

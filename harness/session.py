@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shlex
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -42,7 +43,10 @@ class Session:
         return self.driver.place(calls, on_outcome=on_outcome)
 
     # -- judging ---------------------------------------------------------------------
-    def judge(self, outcomes: Sequence[Outcome], checks: Sequence[CheckInfo]) -> list[Failure]:
+    def judge(self, outcomes: Sequence[Outcome], checks: Sequence[CheckInfo],
+              applicable: Counter[str] | None = None) -> list[Failure]:
+        """Failures of ``outcomes``; ``applicable`` (optional) counts per check the calls it
+        judged (see ``properties.judge``)."""
         failures = []
         for out in outcomes:
             sub = self.target.subscriber(out.subscriber)
@@ -50,7 +54,7 @@ class Session:
             j = Judgement(expected=expected, outcome=out, subscriber=sub, target=self.target,
                           is_abroad=partial(oracle.is_abroad, profile=self.profile),
                           intl_digits=oracle.international_digits(out.dial, self.profile))
-            for f in judge(j, checks):
+            for f in judge(j, checks, applicable):
                 failures.append(Failure(f.check, f.reason, f.expected, f.outcome,
                                         replay=self.replay_command(out.dial, out.subscriber)))
         return failures
