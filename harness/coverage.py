@@ -44,6 +44,10 @@ class Priority:
     line: int         # 1-based line in the file
     text: str         # the source line, without its comment
     label: str | None = None
+    #: the #include'd file the line is in; None for the dialplan file itself
+    file: Path | None = None
+    #: the application's arguments as written (variables unexpanded)
+    args: str = ""
 
     @property
     def where(self) -> str:
@@ -75,6 +79,10 @@ class Dialplan:
     contexts: dict[str, _Context]
     #: every statement, in file order
     priorities: list[Priority]
+    #: [globals] of the file: name -> value as written
+    globals: dict[str, str] = field(default_factory=dict)
+    #: (file, line, name) of every #include that names no readable file
+    missing_includes: list[tuple[Path, int, str]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -113,6 +121,8 @@ class Dialplan:
 
 _SECTION = re.compile(r"^\[([^\]]+)\]")
 _KEYVAL = re.compile(r"^(exten|same|include)\s*=>?\s*(.*)$", re.IGNORECASE)
+_INCLUDE = re.compile(r"^#\s*(include|tryinclude)\s+(.+)$", re.IGNORECASE)
+_MAX_INCLUDE_DEPTH = 10
 _PRIO = re.compile(r"^\s*(\d+|n(?:\s*\+\s*\d+)?|hint)\s*(?:\(([^)]*)\))?\s*$", re.IGNORECASE)
 
 
@@ -137,11 +147,15 @@ def _app_name(rest: str) -> str:
     return m.group(1) if m else ""
 
 
-def parse_dialplan(path: str | Path, text: str | None = None) -> Dialplan:
+def parse_dialplan(path: str | Path, text: str | None = None, *,
+                   follow_includes: bool = False) -> Dialplan:
     """Parse an extensions.conf into its contexts, includes and priorities.
 
     ``text`` overrides reading ``path`` (for tests). Lines it cannot read are skipped:
     Asterisk is the judge of the file's validity, this is only a map of it.
+    ``follow_includes`` reads ``#include``d files in place, as Asterisk does (relative
+    to the dialplan's folder, where the PBX finds them too); each Priority then names
+    its own file. Coverage keeps to the main file (its hits are keyed by line).
     """
     path = Path(path)
     if text is None:
@@ -149,78 +163,119 @@ def parse_dialplan(path: str | Path, text: str | None = None) -> Dialplan:
     lines = text.splitlines()
     contexts: dict[str, _Context] = {}
     priorities: list[Priority] = []
-    current: _Context | None = None
-    last_exten: str | None = None
-    last_prio = 0
-    in_block = False
-    for number, raw in enumerate(lines, 1):
-        line = raw
-        if in_block:
-            end = line.find("--;")
-            if end < 0:
+    global_vars: dict[str, str] = {}
+    missing: list[tuple[Path, int, str]] = []
+    state: dict[str, object] = {"current": None, "last_exten": None, "last_prio": 0,
+                                "section": None}
+
+    def parse_file(file: Path, file_lines: list[str], depth: int) -> None:
+        in_block = False
+        for number, raw in enumerate(file_lines, 1):
+            line = raw
+            if in_block:
+                end = line.find("--;")
+                if end < 0:
+                    continue
+                line = line[end + 3:]
+                in_block = False
+            start = line.find(";--")
+            if start >= 0:
+                end = line.find("--;", start + 3)
+                if end < 0:
+                    line, in_block = line[:start], True
+                else:
+                    line = line[:start] + line[end + 3:]
+            code = _strip_comment(line).strip()
+            if not code:
                 continue
-            line = line[end + 3:]
-            in_block = False
-        start = line.find(";--")
-        if start >= 0:
-            end = line.find("--;", start + 3)
-            if end < 0:
-                line, in_block = line[:start], True
-            else:
-                line = line[:start] + line[end + 3:]
-        code = _strip_comment(line).strip()
-        if not code or code.startswith("#"):
-            continue
+            if code.startswith("#"):
+                m = _INCLUDE.match(code)
+                if m and follow_includes:
+                    name = m.group(2).strip().strip('"<>')
+                    inc = Path(name) if name.startswith("/") else path.parent / name
+                    if depth >= _MAX_INCLUDE_DEPTH or not inc.is_file():
+                        if m.group(1).lower() == "include":
+                            missing.append((file, number, name))
+                    else:
+                        parse_file(inc, inc.read_text(encoding="utf-8", errors="replace")
+                                   .splitlines(), depth + 1)
+                continue
+            _parse_line(file, number, code)
+
+    def _parse_line(file: Path, number: int, code: str) -> None:
         m = _SECTION.match(code)
         if m:
             name = m.group(1).strip()
+            state["section"] = name.lower()
             if name.lower() in _SETTINGS_SECTIONS:
-                current = None
+                state["current"] = None
             else:
-                current = contexts.setdefault(name, _Context(name, number))
-            last_exten, last_prio = None, 0
-            continue
+                state["current"] = contexts.setdefault(name, _Context(name, number))
+            state["last_exten"], state["last_prio"] = None, 0
+            return
+        current = state["current"]
+        if current is None:
+            if state["section"] == "globals" and "=" in code:
+                key, _, value = code.partition("=")
+                global_vars[key.strip()] = value.lstrip(">").strip()
+            return
+        assert isinstance(current, _Context)
         m = _KEYVAL.match(code)
-        if not m or current is None:
-            continue
+        if not m:
+            return
         kind, rest = m.group(1).lower(), m.group(2).strip()
         if kind == "include":
             current.includes.append(rest.split(",")[0].strip())
-            continue
+            return
         if kind == "exten":
             parts = rest.split(",", 2)
             if len(parts) < 2:
-                continue
+                return
             exten = parts[0].strip()
             prio_text, app_text = parts[1], (parts[2] if len(parts) > 2 else "")
-            if exten != last_exten:
-                last_prio = 0
-            last_exten = exten
+            if exten != state["last_exten"]:
+                state["last_prio"] = 0
+            state["last_exten"] = exten
         else:  # same
-            if last_exten is None:
-                continue
-            exten = last_exten
+            if state["last_exten"] is None:
+                return
+            exten = str(state["last_exten"])
             parts = rest.split(",", 1)
             prio_text, app_text = parts[0], (parts[1] if len(parts) > 1 else "")
         pm = _PRIO.match(prio_text)
         if not pm:
-            continue
+            return
         word, label = pm.group(1).lower().replace(" ", ""), pm.group(2)
         if word == "hint":
-            continue  # a hint is not code that runs
+            return  # a hint is not code that runs
+        last_prio = int(state["last_prio"])  # type: ignore[arg-type]
         if word.startswith("n"):
             prio = last_prio + (int(word[2:]) if "+" in word else 1)
         else:
             prio = int(word)
-        last_prio = prio
+        state["last_prio"] = prio
         exts = current.extensions.setdefault(exten, {})
         if prio in exts:
-            continue  # Asterisk keeps the first and warns about the duplicate
+            return  # Asterisk keeps the first and warns about the duplicate
         p = Priority(context=current.name, exten=exten, priority=prio,
-                     app=_app_name(app_text), line=number, text=code, label=label or None)
+                     app=_app_name(app_text), line=number, text=code, label=label or None,
+                     file=None if file == path else file, args=_app_args(app_text))
         exts[prio] = p
         priorities.append(p)
-    return Dialplan(path=path, lines=lines, contexts=contexts, priorities=priorities)
+
+    parse_file(path, lines, 0)
+    return Dialplan(path=path, lines=lines, contexts=contexts, priorities=priorities,
+                    globals=global_vars, missing_includes=missing)
+
+
+def _app_args(rest: str) -> str:
+    """``Dial(PJSIP/x@t,30)`` -> ``PJSIP/x@t,30``; ``Hangup`` -> ``""``."""
+    text = rest.strip()
+    start = text.find("(")
+    if start < 0:
+        return ""
+    end = text.rfind(")")
+    return text[start + 1:end if end > start else len(text)]
 
 
 # -- patterns -------------------------------------------------------------------------------

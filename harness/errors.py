@@ -78,8 +78,14 @@ class UnmappedChannel(DialplanError):
     def __init__(self, resource: str, *, path: str | None = None, line: int | None = None,
                  detail: str = "") -> None:
         self.resource = resource
-        hint = (f"add it to the target file under trunks: (with its route) or under "
-                f"internal: endpoints:")
+        tech, _, name = resource.partition("/")
+        if tech.upper() == "PJSIP":
+            hint = (f"add it to the target file as a trunk (trunks: {{{name}: {{route: "
+                    f"domestic|international|emergency, number_format: national|e164}}}}) "
+                    f"or as an internal endpoint (internal: {{endpoints: [\"{resource}\"]}})")
+        else:
+            hint = (f"add it to the target file as an internal endpoint (internal: "
+                    f"{{endpoints: [\"{resource}\"]}}); trunks are PJSIP endpoints so far")
         super().__init__(f"the dialplan dials {resource}, which the target file does not map"
                          f"{detail}; {hint}", path=path, line=line)
 

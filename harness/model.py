@@ -14,6 +14,8 @@ class Route(str, enum.Enum):
     INTERNATIONAL = "international"
     EMERGENCY = "emergency"
     BLOCKED = "blocked"
+    #: a leg to an endpoint of the target's ``internal`` list: stays inside the PBX
+    INTERNAL = "internal"
     #: a Dial() reached an endpoint the target file does not list as a trunk
     UNMAPPED = "unmapped"
 

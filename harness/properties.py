@@ -93,8 +93,12 @@ def select(checks: Iterable[str] | None = None, exclude: Iterable[str] | None = 
 
 
 def _reaches_abroad(j: Judgement, leg: Leg) -> bool:
+    if leg.route is Route.INTERNAL:
+        return False  # a phone of the PBX: the call stays inside
     if leg.route is Route.UNMAPPED:
-        return False  # no trunk, no number format: the call went nowhere
+        # Session.place refuses such a leg as an error first; judged alone, a channel
+        # nobody mapped may well be a second carrier, so it counts as abroad
+        return True
     return leg.route is Route.INTERNATIONAL or j.is_abroad(leg.destination)
 
 
@@ -175,9 +179,10 @@ def presentation_follows_prefix(j: Judgement) -> str | _NotApplicable | None:
     want = j.expected.presentation
     if want is None or not j.outcome.legs:
         return NOT_APPLICABLE
-    for leg in j.outcome.legs:
-        if leg.route is Route.UNMAPPED:
-            continue
+    trunk_legs = [leg for leg in j.outcome.legs if leg.route is not Route.INTERNAL]
+    if not trunk_legs:
+        return NOT_APPLICABLE  # legs to internal endpoints are not judged (contract 4)
+    for leg in trunk_legs:
         if leg.presentation is None:
             return f"{j.expected.cid} dialed; presentation on {leg.trunk} was not observed"
         if leg.presentation is not want:
@@ -191,8 +196,9 @@ def invalid_is_blocked(j: Judgement) -> str | _NotApplicable | None:
     """A dial string outside the grammar is blocked."""
     if j.expected.in_grammar:
         return NOT_APPLICABLE
-    if j.outcome.legs:
-        return f"dial string is outside the grammar but reached {_describe(j.outcome.legs[0])}"
+    for leg in j.outcome.legs:
+        if leg.route is not Route.INTERNAL:
+            return f"dial string is outside the grammar but reached {_describe(leg)}"
     return None
 
 

@@ -293,7 +293,9 @@ def _expectation(doc: yamlsource.Document, kp: tuple[Any, ...], raw: Any, target
     doc.only_keys(kp, raw, _EXPECT_KEYS)
     fields: dict[str, Any] = {}
     if "route" in raw:
-        fields["route"] = Route(_choice(doc, kp + ("route",), [r.value for r in Route]))
+        # an unmapped leg is an error of the target file (contract 1b), never an outcome
+        fields["route"] = Route(_choice(doc, kp + ("route",),
+                                        [r.value for r in Route if r is not Route.UNMAPPED]))
     if "presentation" in raw:
         fields["presentation"] = Presentation(
             _choice(doc, kp + ("presentation",), [p.value for p in Presentation]))
@@ -336,13 +338,13 @@ def _properties(doc: yamlsource.Document, kp: tuple[Any, ...], raw: Any,
 def _consistent(doc: yamlsource.Document, kp: tuple[Any, ...], expect: Expectation,
                 target: Target) -> None:
     """Reject expectations no call can meet: they would fail forever and teach nothing."""
-    if expect.route in (Route.BLOCKED, Route.UNMAPPED):
+    if expect.route in (Route.BLOCKED, Route.INTERNAL):
         legless = ("trunk", "destination", "presentation") if expect.route is Route.BLOCKED \
             else ("trunk",)
         for key in legless:
             if getattr(expect, key) is not None:
                 why = ("a blocked call never reaches a trunk" if expect.route is Route.BLOCKED
-                       else "an unmapped call reaches an endpoint that is not a trunk")
+                       else "an internal call reaches an internal endpoint, not a trunk")
                 raise doc.error(kp + (key,), f"contradicts route {expect.route}: {why}")
     elif expect.route is not None and expect.trunk is not None:
         trunk_route = target.trunks[expect.trunk].route

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from . import oracle
+from . import channels, oracle
+from .coverage import Dialplan, parse_dialplan
 from .drivers import Driver, open_driver
 from .model import CallRequest, Outcome
 from .pbx import Pbx, open_pbx
@@ -34,13 +35,23 @@ class Session:
     owns_pbx: bool = True
     timeout: float = DEFAULT_TIMEOUT
     backend: str = "docker"
+    #: the static model of the target's dialplan (with its #include'd files)
+    dialplan: Dialplan | None = None
     _closed: bool = field(default=False, repr=False)
 
     # -- placing ---------------------------------------------------------------------
     def place(self, pairs: Iterable[tuple[str, str]], *,
               on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
         calls = [CallRequest(dial, sub, timeout=self.timeout) for dial, sub in pairs]
-        return self.driver.place(calls, on_outcome=on_outcome)
+        outcomes = self.driver.place(calls, on_outcome=on_outcome)
+        # an unmapped leg is an error of the target file before it is anything else
+        channels.check_outcomes(self.target, self.model(), outcomes)
+        return outcomes
+
+    def model(self) -> Dialplan:
+        if self.dialplan is None:
+            self.dialplan = parse_dialplan(self.target.dialplan, follow_includes=True)
+        return self.dialplan
 
     # -- judging ---------------------------------------------------------------------
     def judge(self, outcomes: Sequence[Outcome], checks: Sequence[CheckInfo],
@@ -103,6 +114,8 @@ def open_session(target: Target | str | Path, *, backend: str = "docker", driver
     if not isinstance(target, Target):
         target = load_target(target)
     profile = load_profile(target.profile_path())
+    dialplan = parse_dialplan(target.dialplan, follow_includes=True)
+    channels.check_statically(target, dialplan)
     owns = pbx is None
     if pbx is None:
         kwargs: dict[str, object] = {"target": target}
@@ -121,4 +134,4 @@ def open_session(target: Target | str | Path, *, backend: str = "docker", driver
             pbx.close()
         raise
     return Session(target=target, profile=profile, pbx=pbx, driver=drv, driver_name=driver,
-                   owns_pbx=owns, timeout=timeout, backend=backend)
+                   owns_pbx=owns, timeout=timeout, backend=backend, dialplan=dialplan)

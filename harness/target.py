@@ -6,6 +6,7 @@ come only from here: nothing downstream may assume ours.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,12 +58,60 @@ class Trunk:
 
 
 @dataclass(frozen=True)
+class Internal:
+    """What stays inside the PBX (contract section 1b)."""
+
+    #: Asterisk extension patterns or literals: "_2XX", "*97"
+    extensions: tuple[str, ...] = ()
+    #: Dial() resources, TECH/resource with X/Z/N/./!/[...] as in patterns: "PJSIP/2XX"
+    endpoints: tuple[str, ...] = ()
+
+    def has_endpoint(self, resource: str) -> bool:
+        """``PJSIP/201`` is internal when an entry matches it: literally, or with the
+        resource part read as an Asterisk pattern (X Z N . ! [..]; '*' any text). The
+        technology is case-insensitive, as Asterisk's channel technologies are."""
+        rtech, _, rres = resource.partition("/")
+        for pattern in self.endpoints:
+            ptech, _, pres = pattern.partition("/")
+            if ptech.lower() == rtech.lower() and (pres == rres or _resource_regex(pres).match(rres)):
+                return True
+        return False
+
+
+@functools.lru_cache(maxsize=256)
+def _resource_regex(pattern: str) -> re.Pattern[str]:
+    out = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "X":
+            out.append("[0-9]")
+        elif c == "Z":
+            out.append("[1-9]")
+        elif c == "N":
+            out.append("[2-9]")
+        elif c == ".":
+            out.append(".+")
+        elif c in "!*":
+            out.append(".*")
+        elif c == "[" and pattern.find("]", i + 1) > i:
+            j = pattern.find("]", i + 1)
+            out.append("[" + pattern[i + 1:j].replace("\\", "\\\\") + "]")
+            i = j
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return re.compile("^" + "".join(out) + "$", re.DOTALL)
+
+
+@dataclass(frozen=True)
 class Target:
     path: Path
     dialplan: Path
     profile: str
     subscribers: dict[str, Subscriber] = field(hash=False)
     trunks: dict[str, Trunk] = field(hash=False)
+    internal: Internal = Internal()
 
     @property
     def default_subscriber(self) -> Subscriber:
@@ -86,7 +135,10 @@ class Target:
         return self.profile
 
 
-_TOP_KEYS = ("dialplan", "profile", "subscribers", "trunks")
+_TOP_KEYS = ("dialplan", "profile", "subscribers", "trunks", "internal")
+_INTERNAL_KEYS = ("extensions", "endpoints")
+_RESOURCE = re.compile(r"^[A-Za-z][A-Za-z0-9]*/[^\s,&()]{1,120}$")
+_EXTEN = re.compile(r"^[^\s,;()]{1,80}$")
 _SUB_KEYS = ("context", "barred", "callerid", "variables")
 _TRUNK_KEYS = ("route", "number_format")
 
@@ -184,9 +236,30 @@ def target_from_document(doc: yamlsource.Document) -> Target:
                             + yamlsource.suggest(str(fmt), NUMBER_FORMATS))
         trunks[name] = Trunk(name=name, route=Route(route), number_format=fmt)
 
+    internal = _internal(doc, data.get("internal"))
     clash = set(trunks) & {s.context for s in subscribers.values()}
     if clash:
         raise doc.error(("trunks",), f"names used both as trunk and context: {sorted(clash)}")
     return Target(path=doc.path.resolve(), dialplan=dialplan, profile=profile,
-                  subscribers=subscribers, trunks=trunks)
+                  subscribers=subscribers, trunks=trunks, internal=internal)
+
+
+def _internal(doc: yamlsource.Document, raw: object) -> Internal:
+    if raw is None:
+        return Internal()
+    kp: tuple[str, ...] = ("internal",)
+    if not isinstance(raw, dict):
+        raise doc.error(kp, "must be a mapping with 'extensions' and/or 'endpoints'")
+    doc.only_keys(kp, raw, _INTERNAL_KEYS)
+    lists: dict[str, tuple[str, ...]] = {}
+    for key, rx, example in (("extensions", _EXTEN, '["_2XX", "*97"]'),
+                             ("endpoints", _RESOURCE, '["PJSIP/2XX", "DAHDI/1"]')):
+        items = raw.get(key, [])
+        if not isinstance(items, list):
+            raise doc.error(kp + (key,), f"must be a list, e.g. {example}")
+        for i, item in enumerate(items):
+            if not isinstance(item, str) or not rx.match(item):
+                raise doc.error(kp + (key, i), f"bad entry {item!r}; e.g. {example}")
+        lists[key] = tuple(items)
+    return Internal(extensions=lists.get("extensions", ()), endpoints=lists.get("endpoints", ()))
 

@@ -42,7 +42,12 @@ class Driver(ABC):
 def make_leg(target: Target, endpoint: str, outbound: str, presentation: Presentation | None,
              reader: DestinationReader, wire: tuple[tuple[str, str], ...] = ()) -> Leg:
     trunk = target.trunks.get(endpoint)
+    resource = endpoint if "/" in endpoint else f"PJSIP/{endpoint}"
+    if trunk is None and target.internal.has_endpoint(resource):
+        return Leg(trunk=endpoint, route=Route.INTERNAL, outbound=outbound, destination=None,
+                   presentation=presentation, wire=wire)
     if trunk is None:
+        # never judged as a route: Session.place raises UnmappedChannel for it
         return Leg(trunk=endpoint, route=Route.UNMAPPED, outbound=outbound, destination=None,
                    presentation=presentation, wire=wire)
     return Leg(trunk=endpoint, route=trunk.route, outbound=outbound,

@@ -115,6 +115,27 @@ def test_invalid_is_blocked() -> None:
     assert run("invalid_is_blocked", "0312345678", OPEN) is NOT_APPLICABLE
 
 
-def test_unmapped_trunk_is_not_abroad_but_not_domestic_either() -> None:
-    assert run("no_unintended_international", "0312345678", OPEN, leg("nowhere", "0312345678")) is None
-    assert "unmapped" in run("domestic_reaches_domestic", "0312345678", OPEN, leg("nowhere", "0312345678"))
+def test_unmapped_leg_counts_as_abroad_when_judged_alone() -> None:
+    # Session.place raises UnmappedChannel first; a check seeing such a leg fails safe
+    out = run("barring_holds", "0312345678", BARRED, leg("nowhere", "0312345678"))
+    assert isinstance(out, str) and "barred subscriber reached trunk nowhere" in out
+    out = run("no_unintended_international", "0312345678", OPEN, leg("nowhere", "0312345678"))
+    assert isinstance(out, str) and "no international prefix" in out
+    out = run("domestic_reaches_domestic", "0312345678", OPEN, leg("nowhere", "0312345678"))
+    assert isinstance(out, str) and "unmapped" in out
+
+
+def internal_leg(endpoint: str) -> Leg:
+    return Leg(endpoint, Route.INTERNAL, endpoint, None, None)
+
+
+def test_internal_leg_is_not_abroad_and_presentation_is_not_judged() -> None:
+    assert run("barring_holds", "201", BARRED, internal_leg("201")) is None
+    assert run("no_unintended_international", "201", OPEN, internal_leg("201")) is None
+    assert run("presentation_follows_prefix", "184201", OPEN, internal_leg("201")) is NOT_APPLICABLE
+    out = run("presentation_follows_prefix", "1840312345678", OPEN, internal_leg("201"),
+              leg("dom", "0312345678", Presentation.ALLOWED))
+    assert isinstance(out, str) and "prohibited" in out
+    assert run("invalid_is_blocked", "201", OPEN, internal_leg("201")) is None
+    out = run("domestic_reaches_domestic", "0312345678", OPEN, internal_leg("201"))
+    assert isinstance(out, str) and "internal" in out

@@ -353,7 +353,8 @@ def test_same_call_listed_twice(tmp_path: Path, target: Path) -> None:
 @pytest.mark.parametrize("expect, fragment", [
     ("{route: domestc}", "did you mean 'domestic'"),
     ("{route: no}", "unknown value 'no'"),   # YAML's False, shown as typed
-    ("{route: local}", "domestic, international, emergency, blocked, unmapped"),
+    ("{route: local}", "domestic, international, emergency, blocked, internal"),
+    ("{route: unmapped}", "domestic, international, emergency, blocked, internal"),
     ("{presentation: prohib}", "did you mean 'prohibited'"),
     ("{properties: [barring_hold]}", "did you mean 'barring_holds'"),
     ("{properties: [barring_holds, barring_holds]}", "listed twice"),
@@ -414,7 +415,7 @@ def test_call_without_expectation(tmp_path: Path, target: Path, call: str) -> No
     ("{route: blocked, trunk: jp-intl}", "a blocked call never reaches a trunk"),
     ("{route: blocked, presentation: allowed}", "contradicts route blocked"),
     ("{route: blocked, destination: '+12125551234'}", "contradicts route blocked"),
-    ("{route: unmapped, trunk: jp-intl}", "not a trunk"),
+    ("{route: internal, trunk: jp-intl}", "not a trunk"),
     ("{route: domestic, trunk: jp-intl}", "trunk 'jp-intl' has route international"),
 ])
 def test_contradictory_expectations(tmp_path: Path, target: Path, expect: str,
