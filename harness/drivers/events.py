@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from ..ami import Message
 from ..model import Step
+from .dialapp import parse_resource
 
 #: what Asterisk reports as the "application" of a channel created by Dial/Originate:
 #: not a dialplan step of the user's
@@ -40,11 +41,18 @@ def step_from(msg: Message) -> Step | None:
 
 def dial_attempt(msg: Message) -> DialAttempt | None:
     """A DialBegin event as an outbound leg; None for Local/... hops (plumbing whose own
-    DialBegins follow)."""
+    DialBegins follow).
+
+    The endpoint is the one Asterisk created the channel for (``DestChannel`` is
+    ``PJSIP/<endpoint>-<seq>``); the number is the Request-URI user the carrier is asked
+    to call, read from ``DialString`` (the resource after ``PJSIP/``) by
+    :func:`~harness.drivers.dialapp.parse_resource`, the one reading of every dial form
+    (``number@endpoint``, ``endpoint/sip:number@host``, ``number@endpoint/sip:...``, ...).
+    """
     dest = msg.get("DestChannel")
     if not dest.upper().startswith("PJSIP/"):
         return None
-    number, at, endpoint = msg.get("DialString").rpartition("@")
-    if not at:
-        endpoint, number = endpoint_of(dest), msg.get("DialString")
-    return DialAttempt(endpoint=endpoint, number=number, channel=dest)
+    endpoint = endpoint_of(dest)
+    target = parse_resource("PJSIP/" + msg.get("DialString"), endpoints={endpoint})
+    return DialAttempt(endpoint=endpoint, number=target.number if target else "",
+                       channel=dest)

@@ -1,9 +1,9 @@
 """Render the Asterisk configuration of one run.
 
 Per run: an AMI account bound to 127.0.0.1 on a free port with a fresh random secret,
-one PJSIP endpoint per trunk of the target file (its contact is the harness's carrier
-sink on loopback), optional phone endpoints for the SIP driver, and the user's dialplan
-copied in unchanged. Nothing here talks to Docker or AMI.
+one PJSIP endpoint per trunk of the target file (its contact and its outbound proxy are
+the harness's carrier sink on loopback), optional phone endpoints for the SIP driver,
+and the user's dialplan copied in unchanged. Nothing here talks to Docker or AMI.
 """
 from __future__ import annotations
 
@@ -196,21 +196,26 @@ type = transport
 protocol = udp
 bind = 127.0.0.1:{run.sip_port}
 """]
+    sink = f"127.0.0.1:{run.sink_port}"
     for trunk in target.trunks.values():
         out.append(f"""[{trunk.name}]
 type = endpoint
 ; a trunk never places calls into the PBX
 context = dialharness-nowhere
 aors = {trunk.name}
+; nothing leaves the machine: whatever host a dial names (PJSIP/trunk/sip:N@host), the
+; request goes to the carrier sink (an IP literal: no DNS); the Request-URI stays as dialled
+outbound_proxy = {_conf_value(f"sip:{sink};lr")}
 allow = !all,ulaw
 direct_media = no
 send_pai = yes
 send_rpid = no
 trust_id_outbound = yes
 
+; no user part, like a carrier's own contact: PJSIP/trunk alone asks for no number
 [{trunk.name}]
 type = aor
-contact = sip:{trunk.name}@127.0.0.1:{run.sink_port}
+contact = sip:{sink}
 """)
     for phone in run.phones:
         extra = "".join(f"set_var = {name}={_conf_value(value)}\n"
