@@ -102,7 +102,7 @@ def reaches(app: str, args: str, target: Target) -> list[Reach]:
     if len(parts) <= index:
         return []
     return [Reach(resource_name(t), classify(t, target), t.number)
-            for t in dial_targets(parts[index].strip().strip('"'))]
+            for t in dial_targets(parts[index].strip().strip('"'), endpoints=target.trunks)]
 
 
 _VAR = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
