@@ -53,12 +53,21 @@ def test_unknown_check_name_is_an_input_error() -> None:
         select(["barring_hold"])
 
 
+def failed(result: object, phrase: str) -> bool:
+    """A check's answer is a failure naming ``phrase``: a str, never None or NOT_APPLICABLE."""
+    assert isinstance(result, str), result
+    assert phrase in result, result
+    return True
+
+
 def test_field_report_is_caught() -> None:
     # 186 080... sent abroad as +1 860 80...
     bad = leg("intl", "0101860801234567")
-    assert "no international prefix" in run("no_unintended_international", "18608012345678", OPEN, bad)
-    assert "barred" in run("barring_holds", "18608012345678", BARRED, bad)
-    assert run("domestic_reaches_domestic", "18608012345678", OPEN, bad)
+    assert failed(run("no_unintended_international", "18608012345678", OPEN, bad),
+                  "no international prefix")
+    assert failed(run("barring_holds", "18608012345678", BARRED, bad), "barred")
+    assert failed(run("domestic_reaches_domestic", "18608012345678", OPEN, bad),
+                  "expected domestic to +818012345678, observed trunk intl")
     good = leg("dom", "08012345678")
     assert run("no_unintended_international", "18608012345678", OPEN, good) is None
     assert run("domestic_reaches_domestic", "18608012345678", OPEN, good) is None
@@ -66,20 +75,25 @@ def test_field_report_is_caught() -> None:
 
 def test_unreadable_number_on_a_domestic_trunk_counts_as_abroad() -> None:
     # cid left attached: the trunk cannot read "186080...", so it is treated as abroad
-    assert run("no_unintended_international", "18608012345678", OPEN, leg("dom", "18608012345678"))
+    assert failed(run("no_unintended_international", "18608012345678", OPEN,
+                      leg("dom", "18608012345678")), "destination unreadable")
 
 
 def test_intl_must_be_exact_and_unbarred() -> None:
     assert run("no_unintended_international", "01012125551234", OPEN, leg("intl", "01012125551234")) is None
-    assert run("no_unintended_international", "01012125551234", OPEN, leg("intl", "0101212555123"))
-    assert run("no_unintended_international", "01012125551234", BARRED, leg("intl", "01012125551234"))
+    assert failed(run("no_unintended_international", "01012125551234", OPEN,
+                      leg("intl", "0101212555123")), "exactly the digits dialed")
+    assert failed(run("no_unintended_international", "01012125551234", BARRED,
+                      leg("intl", "01012125551234")), "barred from international")
     assert run("no_unintended_international", "+12125551234", OPEN, leg("e164", "+12125551234")) is None
     # an international destination on a domestic trunk is still abroad
-    assert run("no_unintended_international", "01012125551234", OPEN, leg("dom", "01012125551234"))
+    assert failed(run("no_unintended_international", "01012125551234", OPEN,
+                      leg("dom", "01012125551234")), "sent to a domestic trunk")
 
 
 def test_plus81_is_domestic() -> None:
-    assert run("no_unintended_international", "+81312345678", OPEN, leg("intl", "01081312345678"))
+    assert failed(run("no_unintended_international", "+81312345678", OPEN,
+                      leg("intl", "01081312345678")), "no international prefix")
     assert run("domestic_reaches_domestic", "+81312345678", OPEN, leg("dom", "0312345678")) is None
 
 
@@ -90,28 +104,33 @@ def test_barring_not_applicable_to_open() -> None:
 
 def test_emergency_always() -> None:
     assert run("emergency_always", "184110", BARRED, leg("emg", "110", Presentation.PROHIBITED)) is None
-    assert "blocked" in run("emergency_always", "110", BARRED)
+    assert failed(run("emergency_always", "110", BARRED), "blocked")
     assert run("emergency_always", "0312345678", OPEN) is NOT_APPLICABLE
 
 
 def test_presentation_follows_prefix() -> None:
     assert run("presentation_follows_prefix", "1840312345678", OPEN,
                leg("dom", "0312345678", Presentation.PROHIBITED)) is None
-    assert "prohibited" in run("presentation_follows_prefix", "1840312345678", OPEN,
-                               leg("dom", "0312345678", Presentation.ALLOWED))
-    assert "not observed" in run("presentation_follows_prefix", "1860312345678", OPEN,
-                                 leg("dom", "0312345678", None))
+    assert failed(run("presentation_follows_prefix", "1840312345678", OPEN,
+                      leg("dom", "0312345678", Presentation.ALLOWED)), "prohibited")
+    assert failed(run("presentation_follows_prefix", "1860312345678", OPEN,
+                      leg("dom", "0312345678", None)), "not observed")
     assert run("presentation_follows_prefix", "0312345678", OPEN, leg("dom", "0312345678")) is NOT_APPLICABLE
 
 
 def test_international_when_allowed() -> None:
-    assert run("international_when_allowed", "+12125551234", OPEN) is not None
+    # `is not None` alone would pass for NOT_APPLICABLE: the answer must be a failure
+    assert failed(run("international_when_allowed", "+12125551234", OPEN),
+                  "expected international to +12125551234, but the call was blocked")
+    assert run("international_when_allowed", "+12125551234", OPEN,
+               leg("e164", "+12125551234")) is None
     assert run("international_when_allowed", "+12125551234", BARRED) is NOT_APPLICABLE
 
 
 def test_invalid_is_blocked() -> None:
     assert run("invalid_is_blocked", "999", OPEN) is None
-    assert run("invalid_is_blocked", "999", OPEN, leg("dom", "999"))
+    assert failed(run("invalid_is_blocked", "999", OPEN, leg("dom", "999")),
+                  "outside the grammar but reached trunk dom")
     assert run("invalid_is_blocked", "0312345678", OPEN) is NOT_APPLICABLE
 
 
