@@ -231,6 +231,8 @@ direct_media = no
 trust_id_inbound = yes
 ; a dial string is complete when sent: no 484 for a prefix of a pattern
 allow_overlap = no
+; nothing leaves the machine, even if the dialplan dials a phone with a URI of its own
+outbound_proxy = {_conf_value(f"sip:127.0.0.1:{run.phone_port or run.sink_port};lr")}
 {extra}aors = {phone.name}
 
 [{phone.name}]
