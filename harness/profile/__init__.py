@@ -229,8 +229,8 @@ def _only_keys(doc: yamlsource.Document, kp: KeyPath, mapping: dict[Any, Any],
                allowed: tuple[str, ...]) -> None:
     for key in mapping:
         if key not in allowed:
-            raise doc.error(kp + (key,), f"unknown key {key!r}; allowed: {', '.join(allowed)}"
-                            + yamlsource.suggest(str(key), allowed))
+            raise doc.key_error(kp + (key,), f"unknown key {key!r}; allowed: {', '.join(allowed)}"
+                                + yamlsource.suggest(str(key), allowed))
 
 
 def _code(doc: yamlsource.Document, kp: KeyPath) -> str:
