@@ -22,6 +22,10 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="place calls as AMI Local channels (default) or real SIP INVITEs")
     p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
                    help="per-call timeout; a call with no outcome by then is an error (default 10)")
+    p.add_argument("--max-steps", type=int, default=None, metavar="N",
+                   help="dialplan steps (executed priorities) one call may run; a call that "
+                        "runs more is a loop: hung up at once, exit 2 naming its lines "
+                        "(default 1000)")
 
 
 def _checks_opts(p: argparse.ArgumentParser, default_examples: int) -> None:
@@ -88,6 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if getattr(args, "max_steps", None) is not None:
+            from .drivers.steps import set_default_max_steps
+            set_default_max_steps(args.max_steps)
         if args.command == "explain":
             from .commands.explain import explain
             return explain(args)

@@ -18,6 +18,7 @@ from .coverage import Dialplan, parse_dialplan
 from .drivers import Driver, open_driver
 from .model import CallRequest, Outcome
 from .pbx import Pbx, open_pbx
+from .pbx.runtime_errors import raise_runtime_errors
 from .profile import Profile, load_profile
 from .properties import CheckInfo, Failure, Judgement, judge
 from .target import Target, load_target
@@ -44,6 +45,7 @@ class Session:
               on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
         calls = [CallRequest(dial, sub, timeout=self.timeout) for dial, sub in pairs]
         outcomes = self.driver.place(calls, on_outcome=on_outcome)
+        raise_runtime_errors(self.pbx, self.target, outcomes)
         # an unmapped leg is an error of the target file before it is anything else
         channels.check_outcomes(self.target, self.model(), outcomes)
         return outcomes

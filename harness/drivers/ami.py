@@ -7,6 +7,10 @@ read from the outbound channel (Getvar CONNECTEDLINE(pres)) and the leg is hung 
 a congestion cause, as a carrier that cannot complete it would (so failover paths of the
 dialplan run too). The call is complete when Asterisk has answered the Originate and
 both halves of the Local channel, and every channel the call created, have hung up.
+Every step also goes through a ``StepWatch`` (``steps.py``): a call that loops (more than
+``max_steps`` steps, or a jump to itself) is hung up at once from the event thread, so
+the PBX survives it, and a jump that went nowhere is found when the call ends; either is
+a ``DialplanRuntimeError`` raised once the batch is over, never an outcome.
 Completion is decided from channel events only: OriginateResponse travels a different
 path inside Asterisk than channel events and can overtake them, so it is not used.
 """
@@ -22,13 +26,14 @@ from dataclasses import dataclass, field
 
 from ..ami import AmiClient, Message
 from ..dialstring import check_dial
-from ..errors import NoOutcome, PbxDied, PbxError
+from ..errors import DialplanRuntimeError, NoOutcome, PbxDied, PbxError
 from ..model import CallRequest, Leg, Outcome, Presentation, Step
 from ..pbx import Pbx
 from ..target import Target
 from .base import DestinationReader, Driver, make_leg, outcome_from_legs
 from .dialapp import failed_dials
 from .events import dial_attempt, step_from
+from .steps import StepWatch, default_max_steps, load_dialplan
 
 #: hangup cause given to an outbound leg once it has been observed (34: no circuit
 #: available), which sends a dialplan down its failover path as a real carrier would
@@ -50,6 +55,7 @@ class _Call:
     legs: list[dict[str, object]] = field(default_factory=list)
     cause: int | None = None
     done: bool = False
+    watch: StepWatch | None = None
 
 
 def parse_presentation(value: str) -> Presentation | None:
@@ -67,8 +73,11 @@ class AmiDriver(Driver):
     name = "ami"
 
     def __init__(self, pbx: Pbx, target: Target, reader: DestinationReader, *,
-                 in_flight: int = DEFAULT_IN_FLIGHT, timeout: float | None = None) -> None:
+                 in_flight: int = DEFAULT_IN_FLIGHT, timeout: float | None = None,
+                 max_steps: int | None = None) -> None:
         self.pbx = pbx
+        self.max_steps = max_steps if max_steps is not None else default_max_steps()
+        self._dialplan = load_dialplan(target.dialplan)
         self.target = target
         self.reader = reader
         self.in_flight = max(1, in_flight)
@@ -108,6 +117,7 @@ class AmiDriver(Driver):
         active: list[_Call] = []
         timed_out: list[_Call] = []
         refused: list[_Call] = []
+        broken: list[DialplanRuntimeError] = []
         with self._lock:
             while pending or active:
                 if self._dead:
@@ -124,11 +134,19 @@ class AmiDriver(Driver):
                         self._abandon(call)
                     elif call.done:
                         out = self._finish(call)
-                        results[call.index] = out
-                        if on_outcome is not None:
-                            on_outcome(out)
+                        err = self._runtime_error(call)
+                        if err is not None:
+                            broken.append(err)
+                        else:
+                            results[call.index] = out
+                            if on_outcome is not None:
+                                on_outcome(out)
                     elif now - call.started > self._timeout_of(call):
-                        timed_out.append(call)
+                        err = self._runtime_error(call)
+                        if err is not None:  # a loop hung up whose channels are slow to go
+                            broken.append(err)
+                        else:
+                            timed_out.append(call)
                         self._abandon(call)
                     else:
                         still.append(call)
@@ -136,6 +154,14 @@ class AmiDriver(Driver):
                 if active:
                     nearest = min(c.started + self._timeout_of(c) for c in active)
                     self._changed.wait(max(0.001, min(0.5, nearest - time.monotonic())))
+        if broken:
+            if len(broken) > 1:
+                more = DialplanRuntimeError(
+                    f"{broken[0].args[0]}; and {len(broken) - 1} more call(s) with runtime "
+                    "dialplan errors")
+                more.path, more.line = broken[0].path, broken[0].line
+                raise more
+            raise broken[0]
         if refused:
             raise PbxError(f"Asterisk refused to originate {len(refused)} call(s), e.g. "
                            f"{refused[0].request.dial!r}: {refused[0].refused}")
@@ -154,7 +180,8 @@ class AmiDriver(Driver):
         sub = self.target.subscriber(req.subscriber)
         n = next(self._ids)
         call = _Call(index=index, request=req, channel_id=f"{self._run}-{n:08d}",
-                     started=time.monotonic())
+                     started=time.monotonic(),
+                     watch=StepWatch(self.max_steps, self._dialplan))
         self._calls[call.channel_id] = call
         timeout = self._timeout_of(call)
         fields = {
@@ -195,7 +222,15 @@ class AmiDriver(Driver):
         return (f"{call.request.dial!r} as {call.request.subscriber}: last step {last}; "
                 f"channels still up: {live}; legs seen: {len(call.legs)}")
 
+    def _runtime_error(self, call: _Call) -> DialplanRuntimeError | None:
+        if call.watch is None:
+            return None
+        return call.watch.error(call.request.dial, call.request.subscriber,
+                                self.target.dialplan)
+
     def _abandon(self, call: _Call) -> None:
+        if call.watch is not None:
+            call.watch.hung_by_us = True
         for channel in list(call.live.values()):
             try:
                 self.ami.send("Hangup", {"Channel": channel, "Cause": "16"})
@@ -225,6 +260,9 @@ class AmiDriver(Driver):
                 step = step_from(msg)
                 if step is not None:
                     call.steps.append(step)
+                    if call.watch is not None and call.watch.add(msg.get("Uniqueid"), step,
+                                                                  call.steps):
+                        self._hang_up_loop(call)
             elif name == "Newchannel":
                 call.live[msg.get("Uniqueid")] = msg.get("Channel")
             elif name == "DialBegin":
@@ -246,6 +284,8 @@ class AmiDriver(Driver):
             elif name == "Hangup":
                 uid = msg.get("Uniqueid")
                 call.live.pop(uid, None)
+                if call.watch is not None:
+                    call.watch.hung_up(uid)
                 if uid in (call.channel_id, call.channel_id + ";2"):
                     call.ended.add(uid)
                 if uid == call.channel_id + ";2":
@@ -256,6 +296,17 @@ class AmiDriver(Driver):
                 if len(call.ended) == 2 and not call.live and not call.done:
                     call.done = True
                     self._changed.notify_all()
+
+    def _hang_up_loop(self, call: _Call) -> None:
+        # on the listener thread, lock held: every channel of the call, at once (each
+        # further priority of a loop costs Asterisk memory it may not get back in time)
+        assert call.watch is not None
+        call.watch.hung_by_us = True
+        for channel in list(call.live.values()):
+            try:
+                self.ami.send("Hangup", {"Channel": channel, "Cause": "16"})
+            except PbxDied:
+                break
 
     def _on_disconnect(self) -> None:
         with self._lock:

@@ -35,6 +35,10 @@ hung up, and every DialBegin's INVITE has been matched. A final response with no
 seen is accepted only for 404/484 (Asterisk answers those itself when no extension
 matches) after ``settle`` seconds; anything else without a channel is an error. Every wait
 has a timeout; a phone worker that dies fails its calls by name.
+
+Steps are watched as in the AMI driver (``steps.py``, the same ``max_steps`` limit): a call
+that loops is hung up at once over AMI, and a loop or a jump to nowhere is a
+``DialplanRuntimeError`` once the batch is over.
 """
 from __future__ import annotations
 
@@ -48,7 +52,7 @@ from dataclasses import dataclass, field
 
 from ..ami import AmiClient, Message
 from ..dialstring import check_dial
-from ..errors import NoOutcome, PbxDied, PbxError
+from ..errors import DialplanRuntimeError, NoOutcome, PbxDied, PbxError
 from ..model import CallRequest, Leg, Outcome, Presentation, Step
 from ..pbx import Pbx
 from ..pbx.carrier import Invite
@@ -59,6 +63,7 @@ from .ami import LEG_HANGUP_CAUSE
 from .base import DestinationReader, Driver, make_leg, outcome_from_legs
 from .dialapp import failed_dials
 from .events import dial_attempt, endpoint_of, step_from
+from .steps import StepWatch, default_max_steps, load_dialplan
 
 DEFAULT_IN_FLIGHT = 24
 #: final responses Asterisk may send without creating a channel (no such extension)
@@ -101,6 +106,7 @@ class _Call:
     final: tuple[int, str] | None = None
     final_at: float = 0.0
     error: str | None = None
+    watch: StepWatch | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -112,8 +118,10 @@ class SipDriver(Driver):
 
     def __init__(self, pbx: Pbx, target: Target, reader: DestinationReader, *,
                  in_flight: int = DEFAULT_IN_FLIGHT, timeout: float | None = None,
-                 settle: float = DEFAULT_SETTLE) -> None:
+                 settle: float = DEFAULT_SETTLE, max_steps: int | None = None) -> None:
         self.pbx = pbx
+        self.max_steps = max_steps if max_steps is not None else default_max_steps()
+        self._dialplan = load_dialplan(target.dialplan)
         self.target = target
         self.reader = reader
         self.in_flight = max(1, in_flight)
@@ -199,6 +207,7 @@ class SipDriver(Driver):
         active: list[_Call] = []
         timed_out: list[_Call] = []
         failed: list[_Call] = []
+        broken: list[DialplanRuntimeError] = []
         with self._lock:
             try:
                 while pending or active:
@@ -215,11 +224,19 @@ class SipDriver(Driver):
                             self._abandon(call)
                         elif self._complete(call, now):
                             out = self._finish(call)
-                            results[call.index] = out
-                            if on_outcome is not None:
-                                on_outcome(out)
+                            err = self._runtime_error(call)
+                            if err is not None:
+                                broken.append(err)
+                            else:
+                                results[call.index] = out
+                                if on_outcome is not None:
+                                    on_outcome(out)
                         elif now - call.started > self._timeout_of(call.request):
-                            timed_out.append(call)
+                            err = self._runtime_error(call)
+                            if err is not None:  # a loop hung up, slow to finish
+                                broken.append(err)
+                            else:
+                                timed_out.append(call)
                             self._abandon(call)
                         else:
                             still.append(call)
@@ -244,6 +261,14 @@ class SipDriver(Driver):
                 raise PbxError(f"SIP driver: {len(failed)} call(s) failed: "
                                + "; ".join(f"{c.request.dial!r} as {c.request.subscriber}: "
                                            f"{c.error}" for c in failed[:5]),)
+        if broken:
+            if len(broken) > 1:
+                more = DialplanRuntimeError(
+                    f"{broken[0].args[0]}; and {len(broken) - 1} more call(s) with runtime "
+                    "dialplan errors")
+                more.path, more.line = broken[0].path, broken[0].line
+                raise more
+            raise broken[0]
         if timed_out:
             raise NoOutcome([c.request.dial for c in timed_out],
                             max(self._timeout_of(c.request) for c in timed_out),
@@ -252,6 +277,12 @@ class SipDriver(Driver):
 
     def _timeout_of(self, req: CallRequest) -> float:
         return self.timeout if self.timeout is not None else req.timeout
+
+    def _runtime_error(self, call: _Call) -> DialplanRuntimeError | None:
+        if call.watch is None:
+            return None
+        return call.watch.error(call.request.dial, call.request.subscriber,
+                                self.target.dialplan)
 
     def _start_some(self, pending: list[tuple[int, CallRequest]], active: list[_Call],
                     now: float) -> list[tuple[int, CallRequest]]:
@@ -274,7 +305,8 @@ class SipDriver(Driver):
     def _dial(self, index: int, req: CallRequest, key: tuple[str, str]) -> _Call:
         # with the lock held: the call is registered before its events can arrive
         call = _Call(index=index, request=req, seq=next(self._seq), phone=key[0],
-                     started=time.monotonic())
+                     started=time.monotonic(),
+                     watch=StepWatch(self.max_steps, self._dialplan))
         self._by_seq[call.seq] = call
         self._by_key[key] = call
         worker = min((w for w in self._workers if w.dead is None),
@@ -358,6 +390,8 @@ class SipDriver(Driver):
             call.worker = None
 
     def _abandon(self, call: _Call) -> None:
+        if call.watch is not None:
+            call.watch.hung_by_us = True
         worker = call.worker
         if call.final is None and worker is not None and worker.dead is None:
             try:
@@ -510,6 +544,9 @@ class SipDriver(Driver):
             step = step_from(msg)
             if step is not None:
                 call.steps.append(step)
+                if call.watch is not None and call.watch.add(msg.get("Uniqueid"), step,
+                                                              call.steps):
+                    self._hang_up_loop(call)
         elif name == "Newchannel":
             call.live[msg.get("Uniqueid")] = msg.get("Channel")
         elif name == "DialBegin":
@@ -540,6 +577,8 @@ class SipDriver(Driver):
         elif name == "Hangup":
             uid = msg.get("Uniqueid")
             call.live.pop(uid, None)
+            if call.watch is not None:
+                call.watch.hung_up(uid)
             if uid == call.phone_uid:
                 call.phone_hung = True
                 try:
@@ -547,6 +586,17 @@ class SipDriver(Driver):
                 except ValueError:
                     pass
             self._changed.notify_all()
+
+    def _hang_up_loop(self, call: _Call) -> None:
+        # lock held: every channel of the call at once; Asterisk then ends the phone's
+        # INVITE itself, so the call completes as any other
+        assert call.watch is not None
+        call.watch.hung_by_us = True
+        for channel in list(call.live.values()):
+            try:
+                self.ami.send("Hangup", {"Channel": channel, "Cause": "16"})
+            except PbxDied:
+                break
 
     def _on_disconnect(self) -> None:
         with self._lock:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -9,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..ami import AmiClient, AmiCredentials, Message
-from ..errors import DialplanError, PbxDied
+from ..errors import DialplanError, PbxDied, PbxError
 from ..target import Target
 from .carrier import CarrierSink
 from .config import RunConfig
@@ -46,6 +47,16 @@ class Pbx(ABC):
     def describe(self) -> str:
         c = self.credentials
         return f"Asterisk AMI {c.host}:{c.port}"
+
+    #: why ``runtime_log`` returns None (printed once, in a warning)
+    runtime_log_unavailable = "this PBX backend gives the harness no Asterisk log"
+
+    def runtime_log(self) -> str | None:
+        """What Asterisk logged since the last call of this (or since the dialplan was
+        installed), up to and including every line of the calls placed so far; None when
+        this backend has no log to read (then runtime errors only the log shows are not
+        checked, and ``runtime_errors.raise_runtime_errors`` says so)."""
+        return None
 
     def __enter__(self) -> Pbx:
         return self
@@ -140,6 +151,92 @@ def wait_for_ami(pbx: Pbx, deadline: float, alive: Callable[[], bool]) -> AmiCli
 
 def reload_modules(ami: AmiClient, *modules: str) -> list[Message]:
     return [ami.request("Reload", {"Module": m}, timeout=30) for m in modules]
+
+
+#: context of the log barrier: no dialplan has it, so Asterisk logs the NOTICE
+#: "No such extension/context <marker>@dialharness-log-barrier while calling Local channel"
+BARRIER_CONTEXT = "dialharness-log-barrier"
+
+
+class LogReader:
+    """Reads an Asterisk log file up to a barrier: everything the calls so far logged.
+
+    Asterisk's logger thread writes asynchronously, so a read right after a batch may miss
+    its last lines. A barrier proves they are in: the harness Originates a Local channel to
+    ``<marker>@dialharness-log-barrier``, a context nobody has, and Asterisk logs a NOTICE
+    naming the marker while it refuses the call (``core_local.c``). The logger writes in
+    the order lines were logged, and every line of a finished call was logged before its
+    channels' Hangup events reached the driver, so once the marker is in the file, so is
+    every line of the batch. No dialplan of the harness, no ``command`` privilege: only
+    ``originate``. The file must log NOTICE (the harness's own logger.conf does).
+    """
+
+    def __init__(self, pbx: Pbx, path: Path, offset: int = 0, timeout: float = 5.0) -> None:
+        self.pbx = pbx
+        self.path = path
+        self.offset = offset
+        self.timeout = timeout
+        self._client: AmiClient | None = None
+        self._token = secrets.token_hex(4)
+        self._n = 0
+
+    def skip(self) -> None:
+        """Forget what is in the file now (e.g. the lines of a reload)."""
+        _, self.offset = read_new(self.path, self.offset)
+
+    def read(self) -> str:
+        self._n += 1
+        marker = f"dhbarrier-{self._token}-{self._n}"
+        try:
+            if self._client is None:
+                self._client = self.pbx.connect()
+                # an administrative session: no events (the driver's session has them)
+                self._client.request("Events", {"EventMask": "off"}, timeout=5)
+            self._client.request("Originate", {
+                "Channel": f"Local/{marker}@{BARRIER_CONTEXT}", "Application": "Wait",
+                "Data": "1", "Async": "false", "Timeout": "2000"}, timeout=10)
+        except Exception as exc:
+            self.close()
+            raise PbxError(f"cannot place the log barrier on {self.pbx.describe()} to read "
+                           f"Asterisk's log for runtime dialplan errors: {exc}") from None
+        data = b""
+        deadline = time.monotonic() + self.timeout
+        needle = f"{marker}@{BARRIER_CONTEXT}".encode()
+        while True:
+            try:
+                with self.path.open("rb") as f:
+                    f.seek(self.offset + len(data))
+                    data += f.read()
+            except FileNotFoundError:
+                pass
+            at = data.find(needle)
+            if at >= 0:
+                end = data.find(b"\n", at)
+                end = len(data) if end < 0 else end + 1
+                # lines after the barrier's are read next time
+                self.offset += end
+                return data[:end].decode("utf-8", "replace")
+            if time.monotonic() > deadline:
+                raise PbxError(f"Asterisk's log {self.path} did not show the harness's "
+                               f"marker within {self.timeout:g} s: runtime dialplan errors "
+                               "(missing applications, Goto nowhere) cannot be checked "
+                               "(the log must record NOTICE)")
+            time.sleep(0.005)
+
+    def close(self) -> None:
+        # in the background: closing waits for the listener thread, which a frozen PBX
+        # never wakes (the driver's own session already bounds that wait once)
+        client, self._client = self._client, None
+        if client is not None:
+            threading.Thread(target=_quiet_close, args=(client,), daemon=True,
+                             name="dialharness-log-barrier-close").start()
+
+
+def _quiet_close(client: AmiClient) -> None:
+    try:
+        client.close()
+    except Exception:
+        pass
 
 
 def read_new(path: Path, offset: int) -> tuple[str, int]:

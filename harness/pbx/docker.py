@@ -2,7 +2,8 @@
 
 One container serves a whole session; a new target is installed with a reload, not a
 new container. The run directory (rendered configs, Asterisk's log) lives on the host
-under a private temp dir and is mounted at ``/run/dialharness``.
+under a private temp dir and is mounted at ``/run/dialharness``. The harness reads that
+log after every batch (``runtime_log``, behind a barrier) for runtime dialplan errors.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from ..ami import AmiCredentials
 from ..errors import PbxDied, PbxStartError
 from ..target import Target
 from . import config
-from .base import Pbx, read_new, reload_modules, wait_for_ami
+from .base import LogReader, Pbx, read_new, reload_modules, wait_for_ami
 from .carrier import CarrierSink
 from .config import RUN_MOUNT, RunConfig
 
@@ -134,6 +135,7 @@ class DockerPbx(Pbx):
         self.run_dir = run_dir
         self._carrier = carrier
         self._log_offset = 0
+        self._log_reader: LogReader | None = None
         #: seconds from ``docker run`` to an AMI session that saw FullyBooted
         self.cold_start = 0.0
         #: render a phone endpoint per subscriber (SIP driver) on every install
@@ -211,6 +213,15 @@ class DockerPbx(Pbx):
         self.target = target
         self.verify_contexts(target, self._log_since_load)
 
+    def runtime_log(self) -> str:
+        """Asterisk's log since the last read, through every line of the calls so far."""
+        if self._log_reader is None:
+            self._log_reader = LogReader(self, self.log_path)
+        self._log_reader.offset = max(self._log_reader.offset, self._log_offset)
+        text = self._log_reader.read()
+        self._log_offset = self._log_reader.offset
+        return text
+
     def enable_sip_phones(self) -> None:
         """Render the SIP driver's phone endpoints (one per subscriber) and reload PJSIP."""
         if self.sip_phones:
@@ -255,6 +266,8 @@ class DockerPbx(Pbx):
         return " | ".join(l.strip() for l in raw.splitlines() if l.strip()) or "(empty)"
 
     def close(self) -> None:
+        if self._log_reader is not None:
+            self._log_reader.close()
         try:
             self._container.remove(force=True)
         except Exception:

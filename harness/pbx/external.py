@@ -6,6 +6,13 @@ environment or a file, never from the command line, and are never printed.
 
     DIALHARNESS_AMI_HOST, DIALHARNESS_AMI_PORT, DIALHARNESS_AMI_USER, DIALHARNESS_AMI_SECRET
     or DIALHARNESS_AMI_FILE=path to a YAML file with host, port, username, secret
+
+Asterisk's log. Some runtime dialplan errors show only in Asterisk's log: an application
+Asterisk does not have (``Macro``, removed in Asterisk 21), an AGI that cannot run. This
+backend has no log of its own: unless ``DIALHARNESS_ASTERISK_LOG`` names that Asterisk's
+log file, readable on this machine and recording NOTICE (e.g. ``/var/log/asterisk/messages``
+on the same host), those errors are NOT checked, and every run says so in a warning on
+stderr. Jumps to nowhere and loops are checked either way (they show in AMI events).
 """
 from __future__ import annotations
 
@@ -15,7 +22,7 @@ from pathlib import Path
 from ..ami import AmiCredentials
 from ..errors import ConfigError, InputError
 from ..target import Target
-from .base import Pbx
+from .base import LogReader, Pbx
 from .carrier import CarrierSink
 from .config import RunConfig
 
@@ -26,6 +33,18 @@ class ExternalPbx(Pbx):
         self.run = RunConfig(ami_port=creds.port, ami_secret="", sip_port=5060, sink_port=0,
                              rtp_start=0, rtp_end=0)
         self.target = target
+        self._log_reader: LogReader | None = None
+        log = os.environ.get("DIALHARNESS_ASTERISK_LOG")
+        if log:
+            path = Path(log)
+            if not path.is_file():
+                raise InputError(f"DIALHARNESS_ASTERISK_LOG={log}: no such file")
+            self._log_reader = LogReader(self, path, offset=path.stat().st_size)
+            self.runtime_log_unavailable = ""
+        else:
+            self.runtime_log_unavailable = (
+                "backend external: no Asterisk log to read (set DIALHARNESS_ASTERISK_LOG "
+                "to that Asterisk's log file, recording NOTICE, to have it read)")
 
     @classmethod
     def from_environment(cls, target: Target | None = None, **_: object) -> ExternalPbx:
@@ -61,10 +80,20 @@ class ExternalPbx(Pbx):
     def install(self, target: Target) -> None:
         # Nothing to copy: only check that the subscriber contexts are there.
         self.verify_contexts(target)
+        if self._log_reader is not None:
+            self._log_reader.skip()
         self.target = target
 
+    def runtime_log(self) -> str | None:
+        """The external Asterisk's log since the last read (DIALHARNESS_ASTERISK_LOG), or
+        None: then runtime errors only the log shows are not checked (a warning says so)."""
+        if self._log_reader is None:
+            return None
+        return self._log_reader.read()
+
     def close(self) -> None:
-        pass
+        if self._log_reader is not None:
+            self._log_reader.close()
 
 
 def _from_file(path: Path) -> AmiCredentials:
