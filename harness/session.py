@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from .coverage import Dialplan, parse_dialplan
 from .drivers import Driver, open_driver
 from .model import CallRequest, Outcome
 from .pbx import Pbx, open_pbx
-from .pbx.runtime_errors import raise_runtime_errors
+from .pbx.runtime_errors import no_log_warning, raise_runtime_errors
 from .profile import Profile, load_profile
 from .properties import CheckInfo, Failure, Judgement, judge
 from .target import Target, load_target
@@ -39,13 +40,16 @@ class Session:
     #: the static model of the target's dialplan (with its #include'd files)
     dialplan: Dialplan | None = None
     _closed: bool = field(default=False, repr=False)
+    _warned: bool = field(default=False, repr=False)
 
     # -- placing ---------------------------------------------------------------------
     def place(self, pairs: Iterable[tuple[str, str]], *,
               on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
         calls = [CallRequest(dial, sub, timeout=self.timeout) for dial, sub in pairs]
         outcomes = self.driver.place(calls, on_outcome=on_outcome)
-        raise_runtime_errors(self.pbx, self.target, outcomes)
+        if not raise_runtime_errors(self.pbx, self.model(), outcomes) and not self._warned:
+            self._warned = True
+            print(no_log_warning(self.pbx), file=sys.stderr)
         # an unmapped leg is an error of the target file before it is anything else
         channels.check_outcomes(self.target, self.model(), outcomes)
         return outcomes

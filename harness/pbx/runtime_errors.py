@@ -39,12 +39,18 @@ missing application, reported as an AGI that cannot run.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from ..errors import DialplanRuntimeError
+
+if TYPE_CHECKING:
+    from ..coverage import Dialplan
+    from ..model import Outcome
+    from .base import Pbx
 
 #: applications that move the channel to another place of the dialplan
 JUMP_APPS = frozenset({"goto", "gotoif", "gosub", "gosubif"})
@@ -144,7 +150,7 @@ def _int(text: str) -> int:
         return 0
 
 
-def problems_from_log(text: str, dialplan: object, outcomes: Sequence[object] = (),
+def problems_from_log(text: str, dialplan: Dialplan, outcomes: Sequence[Outcome] = (),
                       path: str | None = None) -> list[Problem]:
     """The runtime errors a stretch of log shows, mapped to the user's file and line.
 
@@ -450,36 +456,24 @@ def describe_missing(dialplan: object, context: str, exten: str, prio: str) -> s
 
 # -- joining it up ---------------------------------------------------------------------------
 
-_warned_no_log: set[str] = set()
-
-
-def raise_runtime_errors(pbx: object, target: object, outcomes: Sequence[object]) -> None:
+def raise_runtime_errors(pbx: Pbx, dialplan: Dialplan, outcomes: Sequence[Outcome]) -> bool:
     """Raise ``DialplanRuntimeError`` if Asterisk's log shows a runtime dialplan error of
     the batch just placed (``Session.place`` calls this after the driver returned).
 
-    A backend without a log (``Pbx.runtime_log`` returns None) cannot be checked this way:
-    that is said once on stderr, never passed over silently.
+    Returns False when the backend has no log (``Pbx.runtime_log`` returns None): the
+    caller says so once, on stderr; it is never passed over silently.
     """
-    read = getattr(pbx, "runtime_log", None)
-    text = read() if read is not None else None
+    text = pbx.runtime_log()
     if text is None:
-        why = getattr(pbx, "runtime_log_unavailable", "this PBX backend has no Asterisk log")
-        if why not in _warned_no_log:
-            _warned_no_log.add(why)
-            print(f"dialharness: warning: {why}: runtime dialplan errors that only Asterisk's "
-                  "log shows (a missing application such as Macro, an AGI that cannot run) "
-                  "are NOT checked; jumps to nowhere and loops still are (AMI events)",
-                  file=sys.stderr)
-        return
-    if not text:
-        return
-    from ..coverage import parse_dialplan
+        return False
+    if text:
+        found = problems_from_log(text, dialplan, outcomes, path=str(dialplan.path))
+        if found:
+            raise found[0].error(more=len(found) - 1)
+    return True
 
-    dialplan_path = getattr(target, "dialplan")
-    try:
-        dp = parse_dialplan(dialplan_path, follow_includes=True)
-    except TypeError:  # an older coverage module without #include support
-        dp = parse_dialplan(dialplan_path)
-    found = problems_from_log(text, dp, outcomes, path=str(dialplan_path))
-    if found:
-        raise found[0].error(more=len(found) - 1)
+
+def no_log_warning(pbx: Pbx) -> str:
+    return (f"dialharness: warning: {pbx.runtime_log_unavailable}: runtime dialplan errors "
+            "that only Asterisk's log shows (a missing application such as Macro, an AGI "
+            "that cannot run) are NOT checked; jumps to nowhere and loops still are (AMI events)")
