@@ -22,7 +22,7 @@ OPEN = Subscriber(name="open", context="c")
 BARRED = Subscriber(name="barred", context="c", barred=frozenset({"international"}))
 DIALABLE = re.compile(r"^[0-9+*#]{1,32}$")
 VALID = [b for b in Branch if b is not Branch.INVALID]
-QUIET = settings(database=None, max_examples=2000,
+QUIET = settings(database=None, max_examples=2000, deadline=None,
                  suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 
 
@@ -65,7 +65,7 @@ def zz_profile(tmp_path: Path) -> Profile:
 # --- valid strings parse to the branch they were drawn for --------------------------------
 
 @pytest.mark.parametrize("branch", VALID, ids=str)
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(data=st.data())
 def test_valid_strings_parse_to_their_branch(branch: Branch, data: st.DataObject) -> None:
     dial = data.draw(ds.valid_dial_strings(JP, branch=branch))
@@ -76,7 +76,7 @@ def test_valid_strings_parse_to_their_branch(branch: Branch, data: st.DataObject
     assert expect(dial, OPEN, JP).in_grammar
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(ds.valid_dial_strings(JP))
 def test_valid_strings_of_any_branch_are_in_the_grammar(dial: str) -> None:
     assert DIALABLE.match(dial)
@@ -129,21 +129,21 @@ def _oracle_total(dial: str, profile: Profile) -> None:
         is_abroad(read, profile)
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(ds.near_misses(JP))
 def test_near_misses_never_crash_the_oracle(dial: str) -> None:
     assert DIALABLE.match(dial)
     _oracle_total(dial, JP)
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(ds.arbitrary_dial_text())
 def test_arbitrary_text_never_crashes_the_oracle(text: str) -> None:
     assert DIALABLE.match(text) or text in ds.RAW_TEXT_CASES
     _oracle_total(text, JP)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(ds.arbitrary_dial_text(include_raw=False, max_size=5))
 def test_arbitrary_text_without_raw_is_dialable(text: str) -> None:
     assert re.match(r"^[0-9+*#]{1,5}$", text)
@@ -155,7 +155,7 @@ def test_raw_cases_are_all_outside_the_grammar() -> None:
         assert not DIALABLE.match(text), repr(text)
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(ds.dial_strings(JP))
 def test_dial_strings_are_dialable(dial: str) -> None:
     assert DIALABLE.match(dial)
@@ -218,7 +218,7 @@ def test_special_table_branches() -> None:
     assert parse("18608012345678", JP).branch is Branch.DOMESTIC
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(ds.special_dial_strings(JP))
 def test_special_strings_come_from_the_table(dial: str) -> None:
     assert dial in ds.special_dial_table(JP)
