@@ -155,9 +155,21 @@ class PropertyItem(pytest.Item):
                                  examples=self.config.getoption("dialharness_examples"),
                                  seed=self.config.getoption("dialharness_seed"),
                                  extra_dials=special_dial_table(session.profile))
-        failure = cache[key].failures.get(self.check)
-        if failure is not None:
-            raise PropertyFailedItem(failure)
+        from .explore import FAILED, NOT_APPLICABLE, NOT_EXERCISED, NotExercised
+        result = cache[key]
+        verdict = result.verdict(self.check)
+        if verdict == FAILED:
+            raise PropertyFailedItem(result.failures[self.check])
+        st = result.stats[self.check]
+        if verdict == NOT_EXERCISED:  # no verdict: an error, never a pass
+            raise NotExercised([(self.check, f"judged none of the {st.calls} calls placed "
+                                             f"while it was active")])
+        if verdict == NOT_APPLICABLE:
+            names = self.config.getoption("dialharness_checks") or ""
+            if self.check in [n.strip() for n in names.split(",")]:
+                raise NotExercised([(self.check, f"was selected but cannot apply to this "
+                                                 f"target ({st.not_applicable})")])
+            pytest.skip(f"not applicable to this target ({st.not_applicable})")
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, PropertyFailedItem):

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from .. import strategies
 from ..errors import InputError
-from ..explore import ExploreResult, explore
+from ..explore import FAILED, NOT_APPLICABLE, NOT_EXERCISED, ExploreResult, NotExercised, explore
 from ..properties import select
 from ..report.junit import Case, write_junit
 from ..report.text import format_failure, format_summary
@@ -44,6 +45,7 @@ def open_database(spec: str):  # -> ExampleDatabase | None
 
 def check(args: argparse.Namespace) -> int:
     target = load_target(args.target)
+    explicit = tuple(n.strip() for n in _names(args.checks) or ())
     checks = select(_names(args.checks), _names(args.exclude_checks), strict=args.strict)
     if not checks:
         raise InputError("no checks selected")
@@ -67,14 +69,14 @@ def check(args: argparse.Namespace) -> int:
             progress.abandon()
             raise
         progress.close()
-        print_result(result, session.target.path)
+        print_result(result, session.target.path, examples=args.examples, explicit=explicit)
         if getattr(args, "coverage", False):
             from ..coverage import coverage_of
             print()
             print(coverage_of(target.dialplan, result.step_counts).format_report())
         if args.junit:
             write_junit(args.junit, f"dialharness {args.command} {target.path.name}",
-                        junit_cases(result))
+                        junit_cases(result, explicit))
         if args.report:
             from ..report.html import write_report
             write_report(args.report, session=session, result=result)
@@ -88,30 +90,84 @@ def check(args: argparse.Namespace) -> int:
                     title=f"{f.check}: {f.dial} as {f.subscriber}",
                     report_text=f"found by dialharness fuzz: {f.reason}")
                 print(f"saved counterexample: {path}")
-    return 1 if result.failures else 0
+    return exit_status(result, explicit)
+
+
+def exit_status(result: ExploreResult, explicit: Sequence[str] = ()) -> int:
+    """1 when a property failed; else NotExercised (exit 2) when a property judged no
+    call, or was selected in ``explicit`` (--checks) and cannot apply to the target;
+    else 0. A property that cannot apply and was not asked for does not count."""
+    verdicts = result.verdicts()
+    if any(v == FAILED for v in verdicts.values()):
+        return 1
+    reasons = []
+    for name, v in verdicts.items():
+        s = result.stats[name]
+        if v == NOT_EXERCISED:
+            reasons.append((name, f"judged none of the {s.calls} calls placed while it was "
+                                  f"active (no call it applies to)"))
+        elif v == NOT_APPLICABLE and name in explicit:
+            reasons.append((name, f"was selected with --checks but cannot apply to this "
+                                  f"target ({s.not_applicable})"))
+    if reasons:
+        raise NotExercised(reasons)
+    return 0
 
 
 def _names(text: str | None) -> list[str] | None:
     return [n for n in text.split(",") if n.strip()] if text else None
 
 
-def print_result(result: ExploreResult, target_path: Path) -> None:
+def print_result(result: ExploreResult, target_path: Path, *, examples: int | None = None,
+                 explicit: Sequence[str] = ()) -> None:
     for f in sorted(result.failures.values(), key=lambda f: f.check):
         print(format_failure(f))
         print()
-    print(format_summary(result.stats, result.failures))
-    verdict = (f"{len(result.failures)} propert{'y' if len(result.failures) == 1 else 'ies'} failed"
-               if result.failures else "all properties hold")
+    verdicts = result.verdicts()
+    print(format_summary(result.stats, result.failures, verdicts))
+    n_subs = result.budget // examples if examples else None
+    per = f" ({examples} dial strings x {n_subs} subscribers)" if n_subs else ""
+    print(f"placed/budget: generated calls placed while the property was judged, of the "
+          f"budget of {result.budget} calls{per}; the special dial table and shrink steps "
+          f"are judged on top ({result.rounds} round{'s' if result.rounds != 1 else ''})")
+    failed = [n for n, v in verdicts.items() if v == FAILED]
+    unexercised = [n for n, v in verdicts.items() if v == NOT_EXERCISED]
+    inapplicable = [n for n, v in verdicts.items() if v == NOT_APPLICABLE]
+    chosen = [n for n in inapplicable if n in explicit]
+    if failed:
+        verdict = f"{len(failed)} propert{'y' if len(failed) == 1 else 'ies'} failed"
+    elif unexercised or chosen:
+        verdict = "no verdict: " + "; ".join(
+            ([f"{', '.join(unexercised)} not exercised"] if unexercised else [])
+            + ([f"{', '.join(chosen)} selected but not applicable"] if chosen else []))
+    else:
+        verdict = "all properties hold"
+    if inapplicable and not failed:
+        verdict += f" ({', '.join(inapplicable)}: not applicable to this target)"
     rate = result.calls / result.seconds if result.seconds else 0.0
     print(f"\n{verdict}: {result.calls} calls in {result.batches} batches, "
           f"{result.seconds:.1f} s ({rate:.0f} calls/s) on {target_path.name}")
 
 
-def junit_cases(result: ExploreResult) -> list[Case]:
+def junit_cases(result: ExploreResult, explicit: Sequence[str] = ()) -> list[Case]:
     cases = []
     for name, st in result.stats.items():
         f = result.failures.get(name)
+        v = result.verdict(name)
+        error = skipped = None
+        if v == NOT_EXERCISED:
+            error = f"not exercised: judged none of {st.calls} calls (no verdict)"
+        elif v == NOT_APPLICABLE:
+            why = f"not applicable to this target ({st.not_applicable})"
+            if name in explicit:
+                error = f"{why}, but selected with --checks (no verdict)"
+            else:
+                skipped = why
+        output = (f"judged {st.examples} calls, failed {st.failed}; {st.placed} of the "
+                  f"budget of {st.budget} generated calls placed while it was judged"
+                  f"{'' if st.full_budget else ' (budget not reached)'}")
         cases.append(Case(name=name, classname="dialharness.properties", seconds=st.seconds,
                           failure=(f"{f.dial} as {f.subscriber}: {f.reason}" if f else None),
-                          details=format_failure(f) if f else ""))
+                          details=format_failure(f) if f else "", error=error,
+                          skipped=skipped, output=output))
     return cases

@@ -15,6 +15,8 @@ class Case:
     failure: str | None = None   # message; the body carries details
     details: str = ""
     error: str | None = None
+    skipped: str | None = None   # message: the case could not apply (not a pass)
+    output: str = ""             # <system-out>: e.g. how many calls a property judged
 
 
 def write_junit(path: str | Path, suite: str, cases: Sequence[Case]) -> None:
@@ -22,6 +24,7 @@ def write_junit(path: str | Path, suite: str, cases: Sequence[Case]) -> None:
     s = ET.SubElement(root, "testsuite", name=suite, tests=str(len(cases)),
                       failures=str(sum(1 for c in cases if c.failure)),
                       errors=str(sum(1 for c in cases if c.error)),
+                      skipped=str(sum(1 for c in cases if c.skipped is not None)),
                       time=f"{sum(c.seconds for c in cases):.3f}")
     for c in cases:
         tc = ET.SubElement(s, "testcase", name=c.name, classname=c.classname,
@@ -32,6 +35,10 @@ def write_junit(path: str | Path, suite: str, cases: Sequence[Case]) -> None:
         if c.error is not None:
             el = ET.SubElement(tc, "error", message=c.error)
             el.text = c.details
+        if c.skipped is not None:
+            ET.SubElement(tc, "skipped", message=c.skipped)
+        if c.output:
+            ET.SubElement(tc, "system-out").text = c.output
     tree = ET.ElementTree(root)
     ET.indent(tree)
     Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -77,12 +77,39 @@ def format_table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> st
     return "\n".join(out)
 
 
-def format_summary(stats: Mapping[str, object], failures: Mapping[str, Failure]) -> str:
+def format_summary(stats: Mapping[str, object], failures: Mapping[str, object],
+                   verdicts: Mapping[str, str] | None = None) -> str:
+    """One row per property: calls judged (the calls it had something to say about),
+    passed, failed, judge time, then, for a check/fuzz run (stats with a ``budget``), the
+    generated calls placed while it was judged, of the budget, and the verdict last:
+    ``FAIL``, ``ok``, ``not exercised`` (judged no call: no verdict) or ``not applicable
+    to this target (why)``. ``verdicts`` (name -> verdict of ``harness.explore``) is
+    given by check/fuzz; without it a row is FAIL, ok, or not exercised when it judged
+    no call."""
+    budgeted = any(hasattr(s, "budget") for s in stats.values())
     rows = []
     for name, s in stats.items():
-        rows.append([name, s.examples, s.examples - s.failed, s.failed,  # type: ignore[attr-defined]
-                     f"{s.seconds:.2f}s", "FAIL" if name in failures else "ok"])  # type: ignore[attr-defined]
-    return format_table(rows, ["property", "calls judged", "passed", "failed", "judge time", ""])
+        judged = s.examples  # type: ignore[attr-defined]
+        verdict = (verdicts or {}).get(name) or (
+            "FAIL" if name in failures else "ok" if judged else "not exercised")
+        if verdict == "not applicable":
+            verdict = f"not applicable to this target ({getattr(s, 'not_applicable', '')})"
+        row: list[object] = [name, judged, judged - s.failed, s.failed,  # type: ignore[attr-defined]
+                             f"{s.seconds:.2f}s"]  # type: ignore[attr-defined]
+        if budgeted:
+            placed, budget = getattr(s, "placed", 0), getattr(s, "budget", 0)
+            if placed >= budget:
+                reached = "full"
+            elif name in failures:
+                reached = "stopped: failed"
+            else:
+                reached = "NOT reached"
+            row += [f"{placed}/{budget}", reached]
+        rows.append(row + [verdict])
+    headers = ["property", "calls judged", "passed", "failed", "judge time"]
+    if budgeted:
+        headers += ["placed/budget", "budget"]
+    return format_table(rows, headers + [""])
 
 
 def format_steps_with_source(o: Outcome, dialplan: object | None) -> str:

@@ -1,6 +1,7 @@
 """`dialharness check` as the CI gate: exit 0 on every correct dialplan (ours and other
-styles), exit 1 naming the broken property on every mutant, for 5 seeds each, with the
-default budget. A false alarm on a correct plan is as bad as a missed bug."""
+styles) for 5 seeds each, exit 1 on every mutant naming exactly the properties its header
+lists, for 3 seeds each, with the default budget. A false alarm on a correct plan is as
+bad as a missed bug."""
 from __future__ import annotations
 
 import re
@@ -12,6 +13,11 @@ import pytest
 from .conftest import DIALPLANS, JP_OFFICE, run_cli
 
 SEEDS = (1, 2, 3, 4, 5)
+#: a mutant run now searches every property on the whole budget (not only until the
+#: first failure), so it costs about what a correct plan's run costs: three seeds keep
+#: the suite's time where it was with five (seeds 1-5 were all checked by hand when the
+#: exact sets were asserted)
+MUTANT_SEEDS = (1, 2, 3)
 CORRECT = [JP_OFFICE] + sorted((DIALPLANS / "styles").glob("*.yaml"))
 MUTANTS = sorted((DIALPLANS / "mutants").glob("*.yaml"))
 _BREAKS = re.compile(r"^;\s*breaks:\s*(.+)$", re.MULTILINE)
@@ -43,21 +49,29 @@ def test_correct_dialplan_passes(target: Path, seed: int, tmp_path: Path) -> Non
                   "--junit", str(tmp_path / "junit.xml"))
     assert res.returncode == 0, res.stdout[-4000:] + res.stderr
     assert "all properties hold" in res.stdout
+    rows = re.findall(r"^\w+\s+\d+\s+\d+\s+\d+\s.*$", res.stdout, re.M)
+    assert rows and all(re.search(r"\bfull\s+ok$", r) for r in rows), "\n".join(rows)
     if target == JP_OFFICE:
         assert time.monotonic() - t0 < 90
     assert "<failure" not in (tmp_path / "junit.xml").read_text()
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("seed", MUTANT_SEEDS)
 @pytest.mark.parametrize("target", MUTANTS, ids=lambda p: p.stem)
 def test_mutant_fails_naming_its_property(target: Path, seed: int) -> None:
     res = run_cli("check", str(target), "--seed", str(seed), "--database", "none")
     assert res.returncode == 1, res.stdout[-4000:] + res.stderr
     expected = breaks(target)
     found = failed_properties(res.stdout)
-    assert expected & found, f"expected one of {expected}, got {found}\n{res.stdout[-3000:]}"
-    assert "replay:      dialharness explain" in res.stdout
+    # every property the header lists, and no other: each property has the whole budget
+    # (a property failing early no longer ends the search for the others)
+    assert found == expected, (f"expected exactly {sorted(expected)}, got {sorted(found)}"
+                               f"\n{res.stdout[-3000:]}")
+    assert res.stdout.count("replay:      dialharness explain") >= len(expected)
+    for name in set(re.findall(r"^(\w+)\s+\d+\s.*\bok$", res.stdout, re.M)):
+        assert re.search(rf"^{name}\s+[1-9]\d*\s.*\bfull\s+ok$", res.stdout, re.M), \
+            f"{name} held without its whole budget\n{res.stdout[-3000:]}"
 
 
 def test_field_report_mutant_shrinks_to_a_short_dial_string() -> None:
@@ -80,4 +94,7 @@ def test_sip_driver_verdicts(target: Path) -> None:
         assert res.returncode == 0, res.stdout[-4000:] + res.stderr
         return
     assert res.returncode == 1, res.stdout[-4000:] + res.stderr
-    assert breaks(target) & failed_properties(res.stdout)
+    # a smaller budget than the AMI runs: at least one listed property, and nothing the
+    # header does not list (an unlisted failure is a false alarm or an undocumented bug)
+    found = failed_properties(res.stdout)
+    assert found and found <= breaks(target), (sorted(found), sorted(breaks(target)))
