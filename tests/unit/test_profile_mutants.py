@@ -340,3 +340,26 @@ def test_an_international_prefix_not_starting_with_the_trunk_prefix_never_clashe
         tmp_path: Path) -> None:
     p = load(tmp_path, 'international_prefix: "00"', 'international_prefix: "900"')
     assert p.international_prefix == "900"
+
+
+def test_sample_of_long_and_even_length_ranges() -> None:
+    # up to E.164's 15 digits the readable candidate is the prefix, then 1234567890 again
+    assert NsnRange("r", ("1",), 15).sample() == "112345678901234"
+    # the fallback fills the rest of an even length exactly
+    assert NsnRange("r", ("7",), 4, exclude=("71",)).sample() == "7000"
+    assert NsnRange("r", ("70",), 6, exclude=("701",)).sample() == "700000"
+
+
+def test_home_is_never_an_international_country_code(tmp_path: Path) -> None:
+    # a user's country_codes may leave the home code out: "all but home" still holds
+    p = load(tmp_path, 'country_codes: ["1", "44", "99"]', 'country_codes: ["1", "44"]')
+    assert p.intl_country_codes == {"1", "44"}
+    refused(tmp_path, "max_length: 12}", 'max_length: 12, example: "9912345"}',
+            r"example 9912345 is not a country code", LINE["international"])
+
+
+def test_intl_example_of_exactly_min_or_max_length_is_accepted(tmp_path: Path) -> None:
+    assert load(tmp_path, "max_length: 12}", 'max_length: 12, example: "4412"}') \
+        .intl_example == "4412"
+    assert load(tmp_path, "max_length: 12}", 'max_length: 12, example: "441234567890"}') \
+        .intl_example == "441234567890"

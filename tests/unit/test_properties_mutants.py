@@ -332,3 +332,39 @@ def test_a_failure_equals_another_whatever_its_replay_command() -> None:
     j = judgement("999", OPEN)
     exp = Expected("999", "open", Branch.INVALID, Route.BLOCKED, None, None)
     assert Failure("x", "r", exp, j.outcome, replay="a") == Failure("x", "r", exp, j.outcome)
+
+
+def test_an_unmapped_leg_is_abroad_whatever_number_it_carries() -> None:
+    # judged alone, a channel nobody mapped may be a second carrier: abroad, even with a
+    # home destination, and never an international trunk
+    home = Leg("PJSIP/other-carrier", Route.UNMAPPED, "0312345678", "+81312345678", ALLOW)
+    assert fails(run(BH, "0312345678", BARRED, home), "barred subscriber reached")
+    assert fails(run(NUI, "0312345678", OPEN, home), "no international prefix")
+    to_us = Leg("PJSIP/other-carrier", Route.UNMAPPED, "010" + US, "+" + US, ALLOW)
+    assert fails(run(NUI, "010" + US, OPEN, to_us), "international destination sent to a")
+
+
+def test_values_are_frozen() -> None:
+    from dataclasses import FrozenInstanceError
+    j = judgement("999", OPEN)
+    failure = Failure("x", "r", j.expected, j.outcome)
+    for value, attr in ((j, "intl_digits"), (failure, "reason"), (CHECKS[BH], "strict")):
+        with pytest.raises(FrozenInstanceError):
+            setattr(value, attr, None)
+
+
+def test_a_checks_summary_is_the_first_line_of_its_docstring() -> None:
+    from harness.properties import check
+
+    def probe_check(j: Judgement) -> None:
+        """First line.
+
+        More text.
+        """
+
+    try:
+        check()(probe_check)
+        assert CHECKS["probe_check"].summary == "First line."
+        assert CHECKS["probe_check"].strict is False
+    finally:
+        CHECKS.pop("probe_check", None)
