@@ -23,6 +23,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .patterns import body_regex
+
 __all__ = ["ContextCoverage", "Coverage", "Dialplan", "Priority", "StepKey", "parse_dialplan",
            "pattern_matches", "step_key"]
 
@@ -280,56 +282,9 @@ def _app_args(rest: str) -> str:
 
 # -- patterns -------------------------------------------------------------------------------
 
-_PATTERN_CACHE: dict[str, re.Pattern[str] | None] = {}
-
-
 def _pattern_regex(pattern: str) -> re.Pattern[str] | None:
-    if pattern in _PATTERN_CACHE:
-        return _PATTERN_CACHE[pattern]
     name = pattern.split("/", 1)[0]  # "/callerid" matching is not modelled
-    if not name.startswith("_"):
-        rx = None
-    else:
-        out = []
-        i, body = 0, name[1:]
-        while i < len(body):
-            c = body[i]
-            u = c.upper()
-            if u == "X":
-                out.append("[0-9]")
-            elif u == "Z":
-                out.append("[1-9]")
-            elif u == "N":
-                out.append("[2-9]")
-            elif c == ".":
-                out.append(".+")
-            elif c == "!":
-                out.append(".*")
-            elif c == "-":
-                pass  # eye candy
-            elif c == "[":
-                j = body.find("]", i + 1)
-                if j < 0:
-                    out.append(re.escape(c))
-                else:
-                    chars = body[i + 1:j]
-                    parts = []
-                    k = 0
-                    while k < len(chars):
-                        if k + 2 < len(chars) and chars[k + 1] == "-":
-                            parts.append(f"{re.escape(chars[k])}-{re.escape(chars[k + 2])}")
-                            k += 3
-                        else:
-                            parts.append(re.escape(chars[k]))
-                            k += 1
-                    out.append("[" + "".join(parts) + "]")
-                    i = j
-            else:
-                out.append(re.escape(c))
-            i += 1
-        rx = re.compile("^" + "".join(out) + "$", re.DOTALL)
-    _PATTERN_CACHE[pattern] = rx
-    return rx
+    return body_regex(name[1:]) if name.startswith("_") else None
 
 
 def pattern_matches(pattern: str, exten: str) -> bool:

@@ -6,7 +6,6 @@ come only from here: nothing downstream may assume ours.
 """
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 from . import yamlsource
 from .errors import ConfigError
 from .model import Route
+from .patterns import body_regex
 
 NUMBER_FORMATS = ("national", "e164")
 #: caller number of a subscriber whose target entry sets no callerid (an extension)
@@ -73,35 +73,9 @@ class Internal:
         rtech, _, rres = resource.partition("/")
         for pattern in self.endpoints:
             ptech, _, pres = pattern.partition("/")
-            if ptech.lower() == rtech.lower() and (pres == rres or _resource_regex(pres).match(rres)):
+            if ptech.lower() == rtech.lower() and (pres == rres or body_regex(pres, resource=True).match(rres)):
                 return True
         return False
-
-
-@functools.lru_cache(maxsize=256)
-def _resource_regex(pattern: str) -> re.Pattern[str]:
-    out = []
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "X":
-            out.append("[0-9]")
-        elif c == "Z":
-            out.append("[1-9]")
-        elif c == "N":
-            out.append("[2-9]")
-        elif c == ".":
-            out.append(".+")
-        elif c in "!*":
-            out.append(".*")
-        elif c == "[" and pattern.find("]", i + 1) > i:
-            j = pattern.find("]", i + 1)
-            out.append("[" + pattern[i + 1:j].replace("\\", "\\\\") + "]")
-            i = j
-        else:
-            out.append(re.escape(c))
-        i += 1
-    return re.compile("^" + "".join(out) + "$", re.DOTALL)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from asterisk.ami import AMIClient
@@ -247,6 +247,15 @@ class AmiClient:
         except OSError as exc:
             raise PbxDied(f"AMI connection lost while sending {action}: {exc}") from None
         return action_id
+
+    def hang_up(self, channels: Iterable[str], cause: str = "16") -> None:
+        """Hang up each channel (no reply awaited); stops quietly once the PBX is gone,
+        because the caller is already tearing the call down."""
+        for channel in channels:
+            try:
+                self.send("Hangup", {"Channel": channel, "Cause": cause})
+            except PbxDied:
+                return
 
     def request(self, action: str, fields: Mapping[str, str], *,
                 timeout: float | None = None) -> Message:

@@ -231,11 +231,7 @@ class AmiDriver(Driver):
     def _abandon(self, call: _Call) -> None:
         if call.watch is not None:
             call.watch.hung_by_us = True
-        for channel in list(call.live.values()):
-            try:
-                self.ami.send("Hangup", {"Channel": channel, "Cause": "16"})
-            except PbxDied:
-                break
+        self.ami.hang_up(list(call.live.values()))
         self._calls.pop(call.channel_id, None)
         self._by_action.pop(call.action_id, None)
 
@@ -302,11 +298,7 @@ class AmiDriver(Driver):
         # further priority of a loop costs Asterisk memory it may not get back in time)
         assert call.watch is not None
         call.watch.hung_by_us = True
-        for channel in list(call.live.values()):
-            try:
-                self.ami.send("Hangup", {"Channel": channel, "Cause": "16"})
-            except PbxDied:
-                break
+        self.ami.hang_up(list(call.live.values()))
 
     def _on_disconnect(self) -> None:
         with self._lock:

@@ -398,11 +398,7 @@ class SipDriver(Driver):
                 worker.send({"op": "hangup", "id": call.seq})
             except PbxError:
                 pass
-        for channel in list(call.live.values()):
-            try:
-                self.ami.send("Hangup", {"Channel": channel, "Cause": "16"})
-            except PbxDied:
-                break
+        self.ami.hang_up(list(call.live.values()))
         self._forget(call)
 
     @staticmethod
@@ -592,11 +588,7 @@ class SipDriver(Driver):
         # INVITE itself, so the call completes as any other
         assert call.watch is not None
         call.watch.hung_by_us = True
-        for channel in list(call.live.values()):
-            try:
-                self.ami.send("Hangup", {"Channel": channel, "Cause": "16"})
-            except PbxDied:
-                break
+        self.ami.hang_up(list(call.live.values()))
 
     def _on_disconnect(self) -> None:
         with self._lock:

@@ -8,7 +8,7 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[2] / "harness"
 PURE = ["model.py", "oracle.py", "properties.py", "strategies.py", "scenarios.py",
-        "target.py", "yamlsource.py", "dialstring.py", "scenario_judge.py", "profile/__init__.py"]
+        "target.py", "yamlsource.py", "dialstring.py", "patterns.py", "scenario_judge.py", "profile/__init__.py"]
 FORBIDDEN_IN_PURE = ("harness.pbx", "harness.drivers", "harness.ami", "harness.cli", "docker",
                      "pjsua2", "asterisk")
 
