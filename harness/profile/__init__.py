@@ -222,7 +222,7 @@ def _load_file(path: Path) -> Profile:
 
 def _is_digits(text: str) -> bool:
     # Not str.isdigit(): that accepts non-ASCII digits such as "٣".
-    return bool(_DIGITS.match(text))
+    return bool(_DIGITS.fullmatch(text))
 
 
 def _only_keys(doc: yamlsource.Document, kp: KeyPath, mapping: dict[Any, Any],
