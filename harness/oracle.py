@@ -46,7 +46,7 @@ _DIGITS = re.compile(r"^[0-9]+$")
 
 def _digits(text: str) -> bool:
     # Not str.isdigit(): it accepts "٣" and "³", which no phone sends.
-    return bool(_DIGITS.match(text))
+    return bool(_DIGITS.fullmatch(text))
 
 
 def is_dialable(dial: str) -> bool:

@@ -135,8 +135,6 @@ def test_an_unknown_number_format_is_refused(number_format: str) -> None:
         read_destination("0312345678", number_format, load("jp"))
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: oracle._digits uses re.match with '$', which "
-                   "also matches before a final newline (fixed in profile by d066b16, not here)")
 def test_a_trunk_cannot_read_a_number_with_a_trailing_newline() -> None:
     # read_destination: anything but digits after the prefix is unreadable (None), and
     # is_abroad counts text that is not "+home digits" as abroad
