@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import DialharnessError
+from .errors import DialharnessError, InputError
 from .properties import CHECKS
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
@@ -92,9 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if getattr(args, "max_steps", None) is not None:
-            from .drivers.steps import set_default_max_steps
-            set_default_max_steps(args.max_steps)
+        if getattr(args, "max_steps", None) is not None and args.max_steps < 1:
+            raise InputError(f"--max-steps must be at least 1, not {args.max_steps}")
         if args.command == "explain":
             from .commands.explain import explain
             return explain(args)

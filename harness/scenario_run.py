@@ -41,8 +41,9 @@ class SessionPool:
     """One PBX for many targets: a new target is installed with a reload, not a new container."""
 
     def __init__(self, *, backend: str = "docker", driver: str = "ami",
-                 timeout: float = 10.0) -> None:
+                 timeout: float = 10.0, max_steps: int | None = None) -> None:
         self.backend, self.driver, self.timeout = backend, driver, timeout
+        self.max_steps = max_steps
         self._pbx: Pbx | None = None
         self._session: Session | None = None
 
@@ -54,7 +55,8 @@ class SessionPool:
         if s is not None:
             s.close()  # closes the driver only: the pool owns the PBX
         self._session = open_session(target, backend=self.backend, driver=self.driver,
-                                     pbx=self._pbx, timeout=self.timeout)
+                                     pbx=self._pbx, timeout=self.timeout,
+                                     max_steps=self.max_steps)
         if self._pbx is None:
             self._pbx = self._session.pbx
         self._session.owns_pbx = False

@@ -115,7 +115,7 @@ def destination_reader(profile: Profile) -> Callable[[str, str], str | None]:
 
 def open_session(target: Target | str | Path, *, backend: str = "docker", driver: str = "ami",
                  pbx: Pbx | None = None, timeout: float = DEFAULT_TIMEOUT,
-                 in_flight: int | None = None) -> Session:
+                 in_flight: int | None = None, max_steps: int | None = None) -> Session:
     """Load the target, start (or reuse) a PBX with it installed, and open a driver."""
     if not isinstance(target, Target):
         target = load_target(target)
@@ -132,6 +132,8 @@ def open_session(target: Target | str | Path, *, backend: str = "docker", driver
         pbx.install(target)
     try:
         extra: dict[str, object] = {}
+        if max_steps is not None:
+            extra["max_steps"] = max_steps
         if in_flight is not None:
             extra["in_flight"] = in_flight
         drv = open_driver(driver, pbx, target, destination_reader(profile), **extra)

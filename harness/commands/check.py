@@ -55,7 +55,7 @@ def check(args: argparse.Namespace) -> int:
     database = open_database(args.database)
     fuzz = args.command == "fuzz"
     with open_session(target, backend=args.backend, driver=args.driver,
-                      timeout=args.timeout) as session:
+                      timeout=args.timeout, max_steps=args.max_steps) as session:
         special = strategies.special_dial_table(session.profile)
         from ..report.progress import Progress
         progress = Progress(total=(len(special) + args.examples) * len(target.subscribers),

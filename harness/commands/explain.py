@@ -16,7 +16,7 @@ def explain(args: argparse.Namespace) -> int:
     sub = target.subscriber(args.subscriber)
     dial = check_dial(args.dial)
     with open_session(target, backend=args.backend, driver=args.driver,
-                      timeout=args.timeout) as session:
+                      timeout=args.timeout, max_steps=args.max_steps) as session:
         outcome = session.place([(dial, sub.name)])[0]
         expected = oracle.expect(dial, sub, session.profile)
         failures = session.judge([outcome], select(strict=True))

@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
         failed_so_far += 0 if r.passed else 1
         progress.note(format_result(r), sys.stdout)
 
-    pool = SessionPool(backend=args.backend, driver=args.driver, timeout=args.timeout)
+    pool = SessionPool(backend=args.backend, driver=args.driver, timeout=args.timeout,
+                       max_steps=args.max_steps)
     try:
         for sc in scenarios:
             progress.update(len(results), failed_so_far, len(sc.calls))

@@ -33,7 +33,7 @@ from ..target import Target
 from .base import DestinationReader, Driver, make_leg, outcome_from_legs
 from .dialapp import failed_dials
 from .events import dial_attempt, step_from
-from .steps import StepWatch, default_max_steps, load_dialplan
+from .steps import StepWatch, default_max_steps, first_of, load_dialplan
 
 #: hangup cause given to an outbound leg once it has been observed (34: no circuit
 #: available), which sends a dialplan down its failover path as a real carrier would
@@ -155,13 +155,7 @@ class AmiDriver(Driver):
                     nearest = min(c.started + self._timeout_of(c) for c in active)
                     self._changed.wait(max(0.001, min(0.5, nearest - time.monotonic())))
         if broken:
-            if len(broken) > 1:
-                more = DialplanRuntimeError(
-                    f"{broken[0].args[0]}; and {len(broken) - 1} more call(s) with runtime "
-                    "dialplan errors")
-                more.path, more.line = broken[0].path, broken[0].line
-                raise more
-            raise broken[0]
+            raise first_of(broken)
         if refused:
             raise PbxError(f"Asterisk refused to originate {len(refused)} call(s), e.g. "
                            f"{refused[0].request.dial!r}: {refused[0].refused}")

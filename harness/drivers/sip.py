@@ -63,7 +63,7 @@ from .ami import LEG_HANGUP_CAUSE
 from .base import DestinationReader, Driver, make_leg, outcome_from_legs
 from .dialapp import failed_dials
 from .events import dial_attempt, endpoint_of, step_from
-from .steps import StepWatch, default_max_steps, load_dialplan
+from .steps import StepWatch, default_max_steps, first_of, load_dialplan
 
 DEFAULT_IN_FLIGHT = 24
 #: final responses Asterisk may send without creating a channel (no such extension)
@@ -262,13 +262,7 @@ class SipDriver(Driver):
                                + "; ".join(f"{c.request.dial!r} as {c.request.subscriber}: "
                                            f"{c.error}" for c in failed[:5]),)
         if broken:
-            if len(broken) > 1:
-                more = DialplanRuntimeError(
-                    f"{broken[0].args[0]}; and {len(broken) - 1} more call(s) with runtime "
-                    "dialplan errors")
-                more.path, more.line = broken[0].path, broken[0].line
-                raise more
-            raise broken[0]
+            raise first_of(broken)
         if timed_out:
             raise NoOutcome([c.request.dial for c in timed_out],
                             max(self._timeout_of(c.request) for c in timed_out),

@@ -32,20 +32,10 @@ from ..pbx.runtime_errors import (JUMP_APPS, Problem, describe_missing, jump_tar
 
 #: executed priorities (Newexten events) one call may run before it counts as a loop
 DEFAULT_MAX_STEPS = 1000
-_configured: int | None = None
-
-
-def set_default_max_steps(n: int | None) -> None:
-    """The limit for drivers opened from now on (``--max-steps``); None: the default."""
-    global _configured
-    if n is not None and n < 1:
-        raise InputError(f"--max-steps must be at least 1, not {n}")
-    _configured = n
 
 
 def default_max_steps() -> int:
-    if _configured is not None:
-        return _configured
+    """The limit when ``--max-steps`` is not given: ``DIALHARNESS_MAX_STEPS`` or 1000."""
     env = os.environ.get("DIALHARNESS_MAX_STEPS")
     if env:
         try:
@@ -55,6 +45,16 @@ def default_max_steps() -> int:
         if n >= 1:
             return n
     return DEFAULT_MAX_STEPS
+
+
+def first_of(broken: Sequence[DialplanRuntimeError]) -> DialplanRuntimeError:
+    """The first call's error of a batch, saying how many more calls had one."""
+    if len(broken) == 1:
+        return broken[0]
+    more = DialplanRuntimeError(f"{broken[0].args[0]}; and {len(broken) - 1} more call(s) "
+                                "with runtime dialplan errors")
+    more.path, more.line = broken[0].path, broken[0].line
+    return more
 
 
 def load_dialplan(path: Path):  # -> harness.coverage.Dialplan | None

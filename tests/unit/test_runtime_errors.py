@@ -218,13 +218,19 @@ def test_loop_priorities_repeated_only() -> None:
 
 
 def test_max_steps_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(steps_mod, "_configured", None)
     monkeypatch.delenv("DIALHARNESS_MAX_STEPS", raising=False)
     assert steps_mod.default_max_steps() == steps_mod.DEFAULT_MAX_STEPS == 1000
-    steps_mod.set_default_max_steps(7)
+    monkeypatch.setenv("DIALHARNESS_MAX_STEPS", "7")
     assert steps_mod.default_max_steps() == 7
+    monkeypatch.setenv("DIALHARNESS_MAX_STEPS", "many")
     with pytest.raises(InputError):
-        steps_mod.set_default_max_steps(0)
+        steps_mod.default_max_steps()
+
+
+def test_max_steps_below_one_is_refused_by_the_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    from harness.cli import main
+    assert main(["explain", "no-such.yaml", "110", "--max-steps", "0"]) == 2
+    assert "--max-steps must be at least 1" in capsys.readouterr().err
 
 
 class _Pbx:
