@@ -1,4 +1,13 @@
-"""The values every layer speaks: what a call should do (Expected) and what it did (Outcome).
+"""The values every layer speaks.
+
+Three views of one call, each made in exactly one place:
+
+- ``Observation`` (with its ``ObservedLeg`` s): what a driver saw on the PBX, raw: the
+  endpoint each outbound channel went to, the number sent, the presentation, the cause,
+  the dialplan steps. Drivers know no numbering plan and no trunk's route.
+- ``Expected``: what the numbering plan says the dial string should do (``oracle.py``).
+- ``Outcome`` (with its ``Leg`` s): the observation read against the target and the
+  profile, each leg's route and destination decided once (``verdict.read``).
 
 Plain frozen dataclasses, no behaviour beyond small derived views, so the oracle, the
 drivers, the properties and the reports can be changed independently.
@@ -60,8 +69,37 @@ class Step:
 
 
 @dataclass(frozen=True)
+class ObservedLeg:
+    """One outbound channel a call created (or a Dial() that could not create it), as
+    the driver saw it: no route, no reading of the number."""
+
+    #: what the channel went to, as the target file keys it: a PJSIP endpoint name
+    #: (``jp-intl``) or ``TECH/resource`` for any other technology
+    endpoint: str
+    #: the number the far end is asked to call (the Request-URI user for PJSIP)
+    outbound: str
+    presentation: Presentation | None = None
+    #: SIP-level detail when the driver saw the wire (Request-URI user, Privacy, ...)
+    wire: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one call did on the PBX, raw (see the module doc)."""
+
+    dial: str
+    subscriber: str
+    legs: tuple[ObservedLeg, ...] = ()
+    #: the hangup cause of the subscriber's own channel
+    cause: int | None = None
+    steps: tuple[Step, ...] = ()
+    #: the final SIP response code the phone got (SIP driver only)
+    sip_status: int | None = None
+
+
+@dataclass(frozen=True)
 class Leg:
-    """One outbound Dial() attempt of a call."""
+    """One outbound leg of a call, read: its route and destination decided."""
 
     trunk: str
     route: Route
@@ -72,6 +110,9 @@ class Leg:
     presentation: Presentation | None
     #: SIP-level detail when the driver saw the wire (Request-URI user, Privacy, ...)
     wire: tuple[tuple[str, str], ...] = ()
+    #: the destination counts as abroad (contract section 4): an E.164 number outside
+    #: the home country, or one the trunk cannot read; decided with the destination
+    abroad: bool = True
 
 
 @dataclass(frozen=True)
