@@ -38,7 +38,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _pool(config: pytest.Config):  # -> SessionPool
     if _POOL_KEY not in config.stash:
-        from .scenario_run import SessionPool
+        from .scenario.run import SessionPool
         config.stash[_POOL_KEY] = SessionPool(
             backend=config.getoption("dialharness_backend"),
             driver=config.getoption("dialharness_driver"),
@@ -62,7 +62,7 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Col
 
 class ScenarioFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
-        from .scenarios import load_scenario
+        from .scenario import load_scenario
 
         scenario = load_scenario(self.path)
         for call in scenario.calls:
@@ -80,7 +80,7 @@ class ScenarioItem(pytest.Item):
         self.result: Any = None
 
     def runtest(self) -> None:
-        from .scenario_run import run_scenario
+        from .scenario.run import run_scenario
 
         cache = self.config.stash.setdefault(_EXPLORE_KEY, {})
         key = ("scenario", str(self.scenario.path))
@@ -93,7 +93,7 @@ class ScenarioItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ScenarioCallFailed):
-            from .scenario_run import format_result
+            from .scenario.run import format_result
             return format_result(excinfo.value.result)
         return _tool_error(excinfo) or str(super().repr_failure(excinfo))
 

@@ -82,7 +82,7 @@ def check(args: argparse.Namespace) -> int:
             write_report(args.report, session=session, result=result)
             print(f"report: {args.report}")
         if fuzz and args.save_failures and result.failures:
-            from ..scenario_write import write_counterexample
+            from ..scenario import write_counterexample
             for f in result.failures.values():
                 path = write_counterexample(
                     Path(args.save_failures), target_path=target.path, subscriber=f.subscriber,

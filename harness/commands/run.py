@@ -10,9 +10,9 @@ from ..report.junit import Case, write_junit
 from ..report.progress import Progress
 from ..report.summary import RunRow, run_stats
 from ..report.text import format_summary
-from ..scenario_run import CallResult, SessionPool, format_result, run_scenario
+from ..scenario.run import CallResult, SessionPool, format_result, run_scenario
 from ..errors import ConfigError
-from ..scenarios import Scenario, load_scenarios
+from ..scenario import Scenario, load_scenarios
 from ..target import Target, load_target
 
 

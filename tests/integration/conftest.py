@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.scenario_run import SessionPool
+from harness.scenario.run import SessionPool
 from harness.session import Session
 
 ROOT = Path(__file__).resolve().parents[2]

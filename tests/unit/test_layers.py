@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 PKG = Path(__file__).resolve().parents[2] / "harness"
-PURE = ["model.py", "oracle.py", "properties.py", "strategies.py", "scenarios.py",
-        "target.py", "yamlsource.py", "dialstring.py", "patterns.py", "scenario_judge.py", "profile/__init__.py"]
+PURE = ["model.py", "oracle.py", "properties.py", "strategies.py", "scenario/load.py",
+        "target.py", "yamlsource.py", "dialstring.py", "patterns.py", "scenario/judge.py",
+        "scenario/__init__.py", "scenario/write.py", "profile/__init__.py"]
 FORBIDDEN_IN_PURE = ("harness.pbx", "harness.drivers", "harness.ami", "harness.cli", "docker",
                      "pjsua2", "asterisk")
 

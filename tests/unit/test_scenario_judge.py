@@ -4,8 +4,7 @@ from __future__ import annotations
 import pytest
 
 from harness.model import Leg, Outcome, Presentation, Route
-from harness.scenario_judge import judge, properties_of
-from harness.scenarios import Expectation, ScenarioCall
+from harness.scenario import Expectation, ScenarioCall, judge, properties_of
 
 
 def call(dial: str = "18608012345678", subscriber: str = "intl_barred",

@@ -11,9 +11,8 @@ import pytest
 
 from harness.errors import ConfigError, DialStringError
 from harness.model import Presentation, Route
-from harness.scenario_write import write_counterexample
-from harness.scenarios import (FALLBACK_PROPERTIES, Expectation, known_properties,
-                               load_scenario, load_scenarios)
+from harness.scenario import (Expectation, known_properties, load_scenario, load_scenarios,
+                              write_counterexample)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -393,8 +392,8 @@ def test_properties_come_from_the_registry(tmp_path: Path, target: Path,
     assert load_scenario(path).calls[0].expect.properties == ("my_own_check",)
 
 
-def test_fallback_property_names_match_the_contract() -> None:
-    assert FALLBACK_PROPERTIES == (
+def test_property_names_match_the_contract() -> None:
+    assert known_properties() == (
         "no_unintended_international", "barring_holds", "domestic_reaches_domestic",
         "international_when_allowed", "emergency_always", "presentation_follows_prefix",
         "invalid_is_blocked")

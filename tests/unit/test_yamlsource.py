@@ -20,7 +20,7 @@ import pytest
 from harness import yamlsource
 from harness.errors import ConfigError
 from harness.profile import load_profile
-from harness.scenarios import load_scenario
+from harness.scenario import load_scenario
 from harness.target import load_target
 
 REPO = Path(__file__).resolve().parents[2]

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .dialstring import check_dial
-from .errors import ConfigError
-from .scenarios import load_scenario
+from ..dialstring import check_dial
+from ..errors import ConfigError
+from .load import load_scenario
 
 _EXPECT_KEYS = ("route", "destination", "presentation", "trunk", "cause")
 # A blocked call has no outbound leg, so an oracle's intended destination or presentation

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import Outcome
-from .scenarios import ScenarioCall
+from ..model import Outcome
+from .load import ScenarioCall
 
 # The order mismatches are reported in: the route first, because when it is wrong the
 # other fields are usually wrong as a consequence.

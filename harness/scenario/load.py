@@ -27,19 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import target as target_mod
-from . import yamlsource
-from .dialstring import check_dial
-from .errors import ConfigError, DialStringError
-from .model import Presentation, Route
-from .target import Target
-
-# Used only while harness.properties does not exist yet; the registry is the truth.
-FALLBACK_PROPERTIES = (
-    "no_unintended_international", "barring_holds", "domestic_reaches_domestic",
-    "international_when_allowed", "emergency_always", "presentation_follows_prefix",
-    "invalid_is_blocked",
-)
+from .. import target as target_mod
+from .. import yamlsource
+from ..dialstring import check_dial
+from ..errors import ConfigError, DialStringError
+from ..model import Presentation, Route
+from ..target import Target
 
 _INLINE_TARGET_KEYS = ("dialplan", "profile", "subscribers", "trunks")
 _TOP_KEYS = ("title", "report", "target") + _INLINE_TARGET_KEYS + ("calls",)
@@ -102,15 +95,10 @@ class Scenario:
 
 
 def known_properties() -> tuple[str, ...]:
-    """Property names a scenario may list: the keys of ``harness.properties.CHECKS``."""
-    try:
-        # Imported lazily: properties pulls in the oracle, and a scenario file must be
-        # loadable (and the loader testable) without it.
-        from .properties import CHECKS  # type: ignore[attr-defined]
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("harness.properties", f"{__package__}.properties"):
-            raise  # a real bug inside properties must not be hidden by the fallback
-        return FALLBACK_PROPERTIES
+    """Property names a scenario may list: the keys of ``harness.properties.CHECKS``
+    (the registry is the only list; read at each load, so a check registered after
+    import counts)."""
+    from ..properties import CHECKS
     return tuple(CHECKS)
 
 
