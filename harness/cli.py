@@ -6,8 +6,8 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
+from . import defaults
 from .errors import DialharnessError, InputError
 from .properties import CHECKS
 
@@ -20,12 +20,13 @@ def _common(p: argparse.ArgumentParser) -> None:
                         "(DIALHARNESS_AMI_* environment variables)")
     p.add_argument("--driver", choices=["ami", "sip"], default="ami",
                    help="place calls as AMI Local channels (default) or real SIP INVITEs")
-    p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
-                   help="per-call timeout; a call with no outcome by then is an error (default 10)")
+    p.add_argument("--timeout", type=float, default=defaults.TIMEOUT, metavar="SECONDS",
+                   help="per-call timeout; a call with no outcome by then is an error "
+                        f"(default {defaults.TIMEOUT:g})")
     p.add_argument("--max-steps", type=int, default=None, metavar="N",
                    help="dialplan steps (executed priorities) one call may run; a call that "
                         "runs more is a loop: hung up at once, exit 2 naming its lines "
-                        "(default 1000)")
+                        f"(default {defaults.MAX_STEPS})")
 
 
 def _checks_opts(p: argparse.ArgumentParser, default_examples: int) -> None:
@@ -41,9 +42,9 @@ def _checks_opts(p: argparse.ArgumentParser, default_examples: int) -> None:
     p.add_argument("--report", metavar="FILE.html", help="write a self-contained HTML report")
     p.add_argument("--coverage", action="store_true",
                    help="print which dialplan priorities ran and which never did")
-    p.add_argument("--batch", type=int, default=40, metavar="N",
+    p.add_argument("--batch", type=int, default=defaults.BATCH, metavar="N",
                    help="dial strings per Hypothesis example (calls in flight = N x subscribers)")
-    p.add_argument("--database", default=str(Path(".dialharness") / "examples"), metavar="DIR",
+    p.add_argument("--database", default=str(defaults.DATABASE), metavar="DIR",
                    help="Hypothesis example database (failing examples are replayed first); "
                         "'none' to disable, 'redis://host:port' for a shared one")
     p.add_argument("--shard", default=None, metavar="I/N",
@@ -58,10 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("check", help="CI gate: every routing property on generated dial strings")
-    _checks_opts(p, 3000)
+    _checks_opts(p, defaults.EXAMPLES)
 
     p = sub.add_parser("fuzz", help="long run with progress; saves each counterexample as a scenario")
-    _checks_opts(p, 20000)
+    _checks_opts(p, defaults.FUZZ_EXAMPLES)
     p.add_argument("--save-failures", metavar="DIR", help="write each counterexample as a scenario file")
 
     p = sub.add_parser("run", help="run scenario files (a field report as a test)")

@@ -6,7 +6,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..model import Observation, Outcome
+from .. import defaults
+from ..model import Outcome
 from ..pbx import Pbx
 from ..properties import Failure, select
 from ..session import Session, open_session
@@ -28,24 +29,20 @@ class CallResult:
         return not self.problems and not self.failures
 
 
-def judge_call(session: Session, call: ScenarioCall, observation: Observation,
-               seconds: float = 0.0) -> CallResult:
-    """The call's literal expectations against its outcome, and its named properties
-    through the verdict core, on one reading of the observation."""
-    j = session.judgements([observation])[0]
+def judge_call(session: Session, call: ScenarioCall, outcome: Outcome) -> CallResult:
+    problems = judge(call, outcome)
     names = properties_of(call)
-    failures = session.judge([j], select(names, strict=True)) if names else []
-    return CallResult(call=call, outcome=j.outcome, problems=tuple(judge(call, j.outcome)),
+    failures = session.judge([outcome], select(names, strict=True)) if names else []
+    return CallResult(call=call, outcome=outcome, problems=tuple(problems),
                       failures=tuple(failures),
-                      replay=session.replay_command(call.dial, call.subscriber),
-                      seconds=seconds)
+                      replay=session.replay_command(call.dial, call.subscriber))
 
 
 class SessionPool:
     """One PBX for many targets: a new target is installed with a reload, not a new container."""
 
     def __init__(self, *, backend: str = "docker", driver: str = "ami",
-                 timeout: float = 10.0, max_steps: int | None = None) -> None:
+                 timeout: float = defaults.TIMEOUT, max_steps: int | None = None) -> None:
         self.backend, self.driver, self.timeout = backend, driver, timeout
         self.max_steps = max_steps
         self._pbx: Pbx | None = None
@@ -79,11 +76,12 @@ def run_scenario(pool: SessionPool, scenario: Scenario,
     """Place every call of the scenario at once, then judge each against its expectation."""
     session = pool.session_for(scenario)
     t0 = time.monotonic()
-    observations = session.observe([(c.dial, c.subscriber) for c in scenario.calls])
-    per_call = (time.monotonic() - t0) / max(1, len(observations))
+    outcomes = session.place([(c.dial, c.subscriber) for c in scenario.calls])
+    per_call = (time.monotonic() - t0) / max(1, len(outcomes))
     results = []
-    for call, observation in zip(scenario.calls, observations):
-        r = judge_call(session, call, observation, per_call)
+    for call, outcome in zip(scenario.calls, outcomes):
+        r = judge_call(session, call, outcome)
+        r = CallResult(r.call, r.outcome, r.problems, r.failures, r.replay, per_call)
         results.append(r)
         if on_result is not None:
             on_result(r)
