@@ -10,7 +10,10 @@ both halves of the Local channel, and every channel the call created, have hung 
 Every step also goes through a ``StepWatch`` (``steps.py``): a call that loops (more than
 ``max_steps`` steps, or a jump to itself) is hung up at once from the event thread, so
 the PBX survives it, and a jump that went nowhere is found when the call ends; either is
-a ``DialplanRuntimeError`` raised once the batch is over, never an outcome.
+a ``DialplanRuntimeError`` raised once the batch is over, never an observation.
+The batch loop is ``base.PlacingDriver``'s, the per-call event bookkeeping
+``events.CallEvents``; a call Asterisk refuses to originate is abandoned and, once the
+rest of the batch has run, a ``PbxError``.
 Completion is decided from channel events only: OriginateResponse travels a different
 path inside Asterisk than channel events and can overtake them, so it is not used.
 """
@@ -21,41 +24,43 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from .. import defaults
 from ..ami import AmiClient, Message
-from ..dialstring import check_dial
-from ..errors import DialplanRuntimeError, NoOutcome, PbxDied, PbxError
-from ..model import CallRequest, Leg, Outcome, Presentation, Step
+from ..errors import PbxDied, PbxError
+from ..model import CallRequest, Observation, ObservedLeg, Presentation
 from ..pbx import Pbx
 from ..target import Target
-from .base import DestinationReader, Driver, make_leg, outcome_from_legs
-from .dialapp import failed_dials
-from .events import dial_attempt, step_from
-from .steps import StepWatch, default_max_steps, first_of, load_dialplan
+from .base import LEG_HANGUP_CAUSE, PlacedCall, PlacingDriver
+from .events import CallEvents, DialAttempt
+from .steps import StepWatch, default_max_steps
 
-#: hangup cause given to an outbound leg once it has been observed (34: no circuit
-#: available), which sends a dialplan down its failover path as a real carrier would
-LEG_HANGUP_CAUSE = "34"
-DEFAULT_IN_FLIGHT = 40
+if TYPE_CHECKING:
+    from ..dialplan import Dialplan
+
+#: calls in flight at once (``harness.defaults``)
+DEFAULT_IN_FLIGHT = defaults.AMI_IN_FLIGHT
 
 
 @dataclass
-class _Call:
-    index: int
-    request: CallRequest
+class _Leg:
+    """A DialBegin of the call; its presentation arrives with the Getvar reply."""
+
+    endpoint: str
+    number: str
+    channel: str
+    presentation: Presentation | None = None
+
+
+@dataclass(kw_only=True)
+class _Call(PlacedCall):
     channel_id: str
     action_id: str = ""
-    started: float = 0.0
-    refused: str | None = None          # Asterisk refused the Originate action itself
     ended: set[str] = field(default_factory=set)  # which of our two Local halves hung up
-    live: dict[str, str] = field(default_factory=dict)  # uniqueid -> channel name
-    steps: list[Step] = field(default_factory=list)
-    legs: list[dict[str, object]] = field(default_factory=list)
-    cause: int | None = None
+    legs: list[_Leg] = field(default_factory=list)
     done: bool = False
-    watch: StepWatch | None = None
 
 
 def parse_presentation(value: str) -> Presentation | None:
@@ -67,26 +72,23 @@ def parse_presentation(value: str) -> Presentation | None:
     return None
 
 
-
-
-class AmiDriver(Driver):
+class AmiDriver(PlacingDriver[_Call]):
     name = "ami"
 
-    def __init__(self, pbx: Pbx, target: Target, reader: DestinationReader, *,
+    def __init__(self, pbx: Pbx, target: Target, *, dialplan: Dialplan | None,
                  in_flight: int = DEFAULT_IN_FLIGHT, timeout: float | None = None,
                  max_steps: int | None = None) -> None:
         self.pbx = pbx
         self.max_steps = max_steps if max_steps is not None else default_max_steps()
-        self._dialplan = load_dialplan(target.dialplan)
+        self._dialplan = dialplan
         self.target = target
-        self.reader = reader
         self.in_flight = max(1, in_flight)
         self.timeout = timeout
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._calls: dict[str, _Call] = {}      # linkedid -> call
         self._by_action: dict[str, _Call] = {}  # originate ActionID -> call
-        self._dead = False
+        self._dead = None
         self._ids = itertools.count(1)
         # Channel ids must be unique on the PBX and prefix-free: Asterisk 22 refuses an
         # Originate whose ChannelId is a prefix of a live channel's uniqueid ("Channel
@@ -105,79 +107,28 @@ class AmiDriver(Driver):
         """Every channel Asterisk has up right now (ours or not)."""
         return [m.get("Channel") for m in self.ami.request_list("CoreShowChannels", {})]
 
-    # -- placing -----------------------------------------------------------------------
-    def place(self, calls: Sequence[CallRequest], *,
-              on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-        for c in calls:
-            check_dial(c.dial)
-            self.target.subscriber(c.subscriber)
-        results: list[Outcome | None] = [None] * len(calls)
-        pending = list(enumerate(calls))
-        pending.reverse()
-        active: list[_Call] = []
-        timed_out: list[_Call] = []
-        refused: list[_Call] = []
-        broken: list[DialplanRuntimeError] = []
-        with self._lock:
-            while pending or active:
-                if self._dead:
-                    raise PbxDied(f"lost the PBX ({self.pbx.describe()})",
-                                  [c.request.dial for c in active])
-                while pending and len(active) < self.in_flight:
-                    i, req = pending.pop()
-                    active.append(self._originate(i, req))
-                now = time.monotonic()
-                still = []
-                for call in active:
-                    if call.refused is not None:
-                        refused.append(call)
-                        self._abandon(call)
-                    elif call.done:
-                        out = self._finish(call)
-                        err = self._runtime_error(call)
-                        if err is not None:
-                            broken.append(err)
-                        else:
-                            results[call.index] = out
-                            if on_outcome is not None:
-                                on_outcome(out)
-                    elif now - call.started > self._timeout_of(call):
-                        err = self._runtime_error(call)
-                        if err is not None:  # a loop hung up whose channels are slow to go
-                            broken.append(err)
-                        else:
-                            timed_out.append(call)
-                        self._abandon(call)
-                    else:
-                        still.append(call)
-                active = still
-                if active:
-                    nearest = min(c.started + self._timeout_of(c) for c in active)
-                    self._changed.wait(max(0.001, min(0.5, nearest - time.monotonic())))
-        if broken:
-            raise first_of(broken)
-        if refused:
-            raise PbxError(f"Asterisk refused to originate {len(refused)} call(s), e.g. "
-                           f"{refused[0].request.dial!r}: {refused[0].refused}")
-        if timed_out:
-            raise NoOutcome([c.request.dial for c in timed_out],
-                            max(self._timeout_of(c) for c in timed_out),
-                            [self._state_of(c) for c in timed_out])
-        return results  # type: ignore[return-value]
-
-    def _timeout_of(self, call: _Call) -> float:
-        return self.timeout if self.timeout is not None else call.request.timeout
+    # -- the placing loop's parts ----------------------------------------------------------
+    def _start(self, pending: list[tuple[int, CallRequest]], active: list[_Call],
+               now: float) -> list[tuple[int, CallRequest]]:
+        n = 0
+        while n < len(pending) and len(active) < self.in_flight:
+            i, req = pending[n]
+            n += 1
+            active.append(self._originate(i, req))
+        return pending[n:]
 
     def _originate(self, index: int, req: CallRequest) -> _Call:
         # called with the lock held; the events of this call cannot be routed before
         # it is registered, because the listener thread needs the same lock
         sub = self.target.subscriber(req.subscriber)
         n = next(self._ids)
-        call = _Call(index=index, request=req, channel_id=f"{self._run}-{n:08d}",
+        channel_id = f"{self._run}-{n:08d}"
+        call = _Call(index=index, request=req, channel_id=channel_id,
                      started=time.monotonic(),
-                     watch=StepWatch(self.max_steps, self._dialplan))
+                     events=CallEvents(StepWatch(self.max_steps, self._dialplan),
+                                       self.ami.hang_up, own_uid=channel_id + ";2"))
         self._calls[call.channel_id] = call
-        timeout = self._timeout_of(call)
+        timeout = self._timeout_of(req)
         fields = {
             "Channel": f"Local/{req.dial}@{sub.context}/n",
             "Application": "Wait",
@@ -192,40 +143,35 @@ class AmiDriver(Driver):
             call.action_id = self.ami.send("Originate", fields, callback=self._on_originate_ack,
                                            variables=dict(sub.variables))
         except PbxDied:
-            self._dead = True
+            self._dead = ""
             raise
         self._by_action[call.action_id] = call
         return call
 
-    def _finish(self, call: _Call) -> Outcome:
+    def _complete(self, call: _Call, now: float) -> bool:
+        return call.done
+
+    def _finish(self, call: _Call) -> Observation:
         del self._calls[call.channel_id]
         self._by_action.pop(call.action_id, None)
-        legs: list[Leg] = [
-            make_leg(self.target, str(l["endpoint"]), str(l["outbound"]),
-                     l.get("presentation"), self.reader)  # type: ignore[arg-type]
-            for l in call.legs]
-        if not legs:
-            for t in failed_dials(call.steps, set(self.target.trunks)):
-                legs.append(make_leg(self.target, t.endpoint, t.number, None, self.reader))
-        return outcome_from_legs(call.request, legs, cause=call.cause, steps=tuple(call.steps))
+        legs = tuple(ObservedLeg(endpoint=l.endpoint, outbound=l.number,
+                                 presentation=l.presentation) for l in call.legs)
+        return Observation(dial=call.request.dial, subscriber=call.request.subscriber,
+                           legs=legs, cause=call.events.cause, steps=tuple(call.events.steps))
 
-    @staticmethod
-    def _state_of(call: _Call) -> str:
-        last = str(call.steps[-1]) if call.steps else "no dialplan step seen"
-        live = ", ".join(sorted(call.live.values())) or "none"
-        return (f"{call.request.dial!r} as {call.request.subscriber}: last step {last}; "
-                f"channels still up: {live}; legs seen: {len(call.legs)}")
+    def _state_of(self, call: _Call) -> str:
+        ev = call.events
+        return (f"{call.request.dial!r} as {call.request.subscriber}: last step "
+                f"{ev.last_step()}; channels still up: {ev.live_names()}; "
+                f"legs seen: {len(call.legs)}")
 
-    def _runtime_error(self, call: _Call) -> DialplanRuntimeError | None:
-        if call.watch is None:
-            return None
-        return call.watch.error(call.request.dial, call.request.subscriber,
-                                self.target.dialplan)
+    def _failed_error(self, failed: list[_Call]) -> Exception:
+        return PbxError(f"Asterisk refused to originate {len(failed)} call(s), e.g. "
+                        f"{failed[0].request.dial!r}: {failed[0].failure}")
 
     def _abandon(self, call: _Call) -> None:
-        if call.watch is not None:
-            call.watch.hung_by_us = True
-        self.ami.hang_up(list(call.live.values()))
+        call.events.watch.hung_by_us = True
+        self.ami.hang_up(list(call.events.live.values()))
         self._calls.pop(call.channel_id, None)
         self._by_action.pop(call.action_id, None)
 
@@ -237,64 +183,40 @@ class AmiDriver(Driver):
             with self._lock:
                 call = self._by_action.get(msg.get("ActionID"))
                 if call is not None:
-                    call.refused = msg.get("Message") or "error"
+                    call.failure = msg.get("Message") or "error"
                     self._changed.notify_all()
 
     def _on_event(self, msg: Message) -> None:
-        name = msg.name
         with self._lock:
             call = self._calls.get(msg.get("Linkedid"))
             if call is None:
                 return
-            if name == "Newexten":
-                step = step_from(msg)
-                if step is not None:
-                    call.steps.append(step)
-                    if call.watch is not None and call.watch.add(msg.get("Uniqueid"), step,
-                                                                  call.steps):
-                        self._hang_up_loop(call)
-            elif name == "Newchannel":
-                call.live[msg.get("Uniqueid")] = msg.get("Channel")
-            elif name == "DialBegin":
-                attempt = dial_attempt(msg)
-                if attempt is None:
-                    return
-                dest = attempt.channel
-                leg: dict[str, object] = {"endpoint": attempt.endpoint,
-                                          "outbound": attempt.number, "presentation": None}
-                call.legs.append(leg)
-
-                def got_pres(reply: Message, leg: dict[str, object] = leg) -> None:
-                    with self._lock:
-                        leg["presentation"] = parse_presentation(reply.get("Value"))
-
-                self.ami.send("Getvar", {"Channel": dest, "Variable": "CONNECTEDLINE(pres)"},
-                              callback=got_pres)
-                self.ami.send("Hangup", {"Channel": dest, "Cause": LEG_HANGUP_CAUSE})
-            elif name == "Hangup":
+            attempt = call.events.apply(msg)
+            if attempt is not None:
+                self._read_leg(call, attempt)
+            elif msg.name == "Hangup":
                 uid = msg.get("Uniqueid")
-                call.live.pop(uid, None)
-                if call.watch is not None:
-                    call.watch.hung_up(uid)
                 if uid in (call.channel_id, call.channel_id + ";2"):
                     call.ended.add(uid)
-                if uid == call.channel_id + ";2":
-                    try:
-                        call.cause = int(msg.get("Cause", ""))
-                    except ValueError:
-                        pass
-                if len(call.ended) == 2 and not call.live and not call.done:
+                if len(call.ended) == 2 and not call.events.live and not call.done:
                     call.done = True
                     self._changed.notify_all()
 
-    def _hang_up_loop(self, call: _Call) -> None:
-        # on the listener thread, lock held: every channel of the call, at once (each
-        # further priority of a loop costs Asterisk memory it may not get back in time)
-        assert call.watch is not None
-        call.watch.hung_by_us = True
-        self.ami.hang_up(list(call.live.values()))
+    def _read_leg(self, call: _Call, attempt: DialAttempt) -> None:
+        # lock held: the presentation is read from the outbound channel, then the leg is
+        # hung up as a carrier that cannot complete it would
+        leg = _Leg(endpoint=attempt.endpoint, number=attempt.number, channel=attempt.channel)
+        call.legs.append(leg)
+
+        def got_pres(reply: Message, leg: _Leg = leg) -> None:
+            with self._lock:
+                leg.presentation = parse_presentation(reply.get("Value"))
+
+        self.ami.send("Getvar", {"Channel": leg.channel, "Variable": "CONNECTEDLINE(pres)"},
+                      callback=got_pres)
+        self.ami.send("Hangup", {"Channel": leg.channel, "Cause": LEG_HANGUP_CAUSE})
 
     def _on_disconnect(self) -> None:
         with self._lock:
-            self._dead = True
+            self._dead = ""
             self._changed.notify_all()

@@ -25,13 +25,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import defaults
 from ..errors import DialplanRuntimeError, InputError
 from ..model import Step
 from ..pbx.runtime_errors import (JUMP_APPS, Problem, describe_missing, jump_target,
                                   target_priority)
 
 #: executed priorities (Newexten events) one call may run before it counts as a loop
-DEFAULT_MAX_STEPS = 1000
+DEFAULT_MAX_STEPS = defaults.MAX_STEPS
 
 
 def default_max_steps() -> int:
@@ -55,18 +56,6 @@ def first_of(broken: Sequence[DialplanRuntimeError]) -> DialplanRuntimeError:
                                 "with runtime dialplan errors")
     more.path, more.line = broken[0].path, broken[0].line
     return more
-
-
-def load_dialplan(path: Path):  # -> harness.coverage.Dialplan | None
-    from ..coverage import parse_dialplan
-
-    try:
-        try:
-            return parse_dialplan(path, follow_includes=True)
-        except TypeError:
-            return parse_dialplan(path)
-    except OSError:
-        return None
 
 
 def _taken_jump(step: Step, dialplan: object) -> tuple[str, str, str] | None:

@@ -24,6 +24,12 @@ class Pbx(ABC):
 
     run: RunConfig
     target: Target | None = None
+    #: the PBX renders one SIP phone endpoint per subscriber on every install (the SIP
+    #: driver's callers); ``enable_sip_phones`` turns it on
+    sip_phones: bool = False
+    #: who holds the phone endpoints (``claim_phones``), None: nobody
+    _phones_owner: object | None = None
+    _phones_lock = threading.Lock()
 
     @property
     @abstractmethod
@@ -33,6 +39,33 @@ class Pbx(ABC):
     @abstractmethod
     def carrier(self) -> CarrierSink | None:
         """The SIP listener behind every trunk, when the harness rendered the trunks."""
+
+    @property
+    def sip_port(self) -> int:
+        """The UDP port of Asterisk's PJSIP transport on 127.0.0.1 (where the SIP
+        driver's phones send their INVITEs)."""
+        return self.run.sip_port
+
+    def enable_sip_phones(self) -> None:
+        """Render the SIP driver's phone endpoints (one per subscriber) from now on and
+        make them live. Raises PbxError when this backend cannot."""
+        raise PbxError(f"{self.describe()} has no phone endpoints for the SIP driver")
+
+    def claim_phones(self, owner: object) -> None:
+        """Take the phone endpoints for ``owner`` (a SIP driver) until ``release_phones``.
+        Raises PbxError while someone else holds them: two drivers would place calls
+        from the same endpoints and take each other's calls."""
+        with self._phones_lock:
+            if self._phones_owner is not None and self._phones_owner is not owner:
+                raise PbxError("another SIP driver is open on this PBX; close it first "
+                               "(both would place calls from the same phone endpoints)")
+            self._phones_owner = owner
+
+    def release_phones(self, owner: object) -> None:
+        """Give the phone endpoints back (nothing happens unless ``owner`` holds them)."""
+        with self._phones_lock:
+            if self._phones_owner is owner:
+                self._phones_owner = None
 
     @abstractmethod
     def install(self, target: Target) -> None:

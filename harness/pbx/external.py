@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 
 from ..ami import AmiCredentials
-from ..errors import ConfigError, InputError
+from ..errors import ConfigError, InputError, PbxError
 from ..target import Target
 from .base import LogReader, Pbx
 from .carrier import CarrierSink
@@ -76,6 +76,10 @@ class ExternalPbx(Pbx):
     @property
     def carrier(self) -> CarrierSink | None:
         return None
+
+    def enable_sip_phones(self) -> None:
+        raise PbxError(f"{self.describe()}: the harness cannot add the SIP driver's phone "
+                       "endpoints to an Asterisk it does not configure (use --backend docker)")
 
     def install(self, target: Target) -> None:
         # Nothing to copy: only check that the subscriber contexts are there.

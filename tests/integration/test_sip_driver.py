@@ -128,13 +128,15 @@ def test_concurrent_calls_each_matched_to_its_own_invite(sip: Session,
     by_id = {i.call_id: i for i in carrier_log}
     for call, o in zip(calls, outs):
         assert (o.dial, o.subscriber) == (call.dial, call.subscriber)
-        assert o.route is Route.DOMESTIC and len(o.legs) == 1, o
-        wire = dict(o.legs[0].wire)
+        # the driver's raw observation: one leg, to the domestic trunk's endpoint
+        assert len(o.legs) == 1 and o.legs[0].endpoint == "jp-domestic", o
+        leg = o.legs[0]
+        wire = dict(leg.wire)
         inv = by_id[wire["call-id"]]  # an INVITE the carrier really received ...
-        assert inv.ruri_user == wanted[call.dial] == o.outbound  # ... for this very call
+        assert inv.ruri_user == wanted[call.dial] == leg.outbound  # ... for this very call
         want = (Presentation.PROHIBITED if call.dial.startswith("184")
                 else Presentation.ALLOWED)
-        assert o.presentation is want and inv.withheld == (want is Presentation.PROHIBITED)
+        assert leg.presentation is want and inv.withheld == (want is Presentation.PROHIBITED)
         seen_ids.add(wire["call-id"])
     assert len(seen_ids) == len(calls)
     assert took < 20

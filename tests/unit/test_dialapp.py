@@ -1,4 +1,4 @@
-"""Dial() resources read as Asterisk 22 reads them (harness/drivers/dialapp.py docstring
+"""Dial() resources read as Asterisk 22 reads them (harness/dialapp.py docstring
 names the chan_pjsip / app_dial / res_pjsip rule behind each case), by the three
 readers that share the one parser: dial_targets (AppData), parse_resource (one leg) and
 dial_attempt (a DialBegin event)."""
@@ -10,7 +10,7 @@ import pytest
 
 from harness.ami import Message
 from harness.drivers.ami import parse_presentation
-from harness.drivers.dialapp import DialTarget, dial_targets, failed_dials, parse_resource
+from harness.dialapp import DialTarget, dial_targets, failed_dials, parse_resource
 from harness.drivers.events import dial_attempt, endpoint_of
 from harness.model import Presentation, Step
 from harness.pbx.config import RunConfig, pjsip_conf

@@ -76,7 +76,7 @@ import urllib.parse
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from ..model import Step
+from .model import Step
 
 #: technologies that are internal plumbing, not a way out of the PBX
 _INTERNAL = {"local"}
