@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .coverage import Dialplan, Priority
-from .drivers.dialapp import DialTarget, dial_targets
+from .dialapp import DialTarget, dial_targets
 from .errors import DialplanError, DialplanRuntimeError, UnmappedChannel
 from .model import Outcome, Route, Step
 from .target import Target

@@ -136,7 +136,7 @@ def open_session(target: Target | str | Path, *, backend: str = "docker", driver
             extra["max_steps"] = max_steps
         if in_flight is not None:
             extra["in_flight"] = in_flight
-        drv = open_driver(driver, pbx, target, destination_reader(profile), **extra)
+        drv = open_driver(driver, pbx, target, dialplan=dialplan, **extra)
     except BaseException:
         if owns:
             pbx.close()
