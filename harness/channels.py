@@ -9,7 +9,7 @@ carrier passed. It is an error of the target file instead (exit 2), found twice:
   and its ``#include``d files, with ``[globals]`` values substituted: a failover trunk no
   generated call happens to reach still counts. A resource whose technology or endpoint
   is only known at run time (``PJSIP/${EXTEN}@${TRUNK}``) is left to the second check;
-- after every batch (:func:`check_outcomes`), on the substituted AppData of every
+- after every batch (:func:`check_observations`), on the substituted AppData of every
   Dial()-like step that ran (Asterisk skips a resource it cannot create and dials the
   others, so a missing leg is no proof that nothing was tried) and on every leg.
 
@@ -22,11 +22,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .coverage import Dialplan, Priority
+from .dialplan import Dialplan, Priority
 from .dialapp import DialTarget, dial_targets
 from .errors import DialplanError, DialplanRuntimeError, UnmappedChannel
-from .model import Outcome, Route, Step
+from .model import Observation, Step
 from .target import Target
+from .verdict import resource_of
 
 #: application -> index of its argument that lists resources joined by '&'
 CHANNEL_APPS = {"dial": 0, "page": 0, "retrydial": 3, "originate": 0}
@@ -146,9 +147,10 @@ def check_statically(target: Target, dialplan: Dialplan) -> None:
                               detail=f" in {p.context},{p.exten},{p.priority}{more}")
 
 
-def check_outcomes(target: Target, dialplan: Dialplan, outcomes: Iterable[Outcome]) -> None:
+def check_observations(target: Target, dialplan: Dialplan,
+                       observations: Iterable[Observation]) -> None:
     """Raise for the first call that reached an unmapped or unfollowable channel."""
-    for out in outcomes:
+    for out in observations:
         for step in out.steps:
             app = step.app.lower()
             if app in UNFOLLOWABLE:
@@ -167,11 +169,12 @@ def check_outcomes(target: Target, dialplan: Dialplan, outcomes: Iterable[Outcom
                         detail=f" (call {out.dial!r} as {out.subscriber}, "
                                f"{step.context},{step.exten},{step.priority})")
         for leg in out.legs:
-            if leg.route is Route.UNMAPPED:
+            resource = resource_of(leg.endpoint)
+            if leg.endpoint not in target.trunks and not target.internal.has_endpoint(resource):
                 step = _dial_step(out.steps)
                 path, line = _line_of(target, dialplan, step) if step else (
                     str(target.dialplan), None)
-                raise UnmappedChannel(f"PJSIP/{leg.trunk}", path=path, line=line,
+                raise UnmappedChannel(resource, path=path, line=line,
                                       detail=f" (call {out.dial!r} as {out.subscriber})")
 
 
@@ -186,5 +189,5 @@ def _line_of(target: Target, dialplan: Dialplan, step: Step) -> tuple[str, int |
     return _where(dialplan, p)
 
 
-__all__ = ["CHANNEL_APPS", "Kind", "Reach", "check_outcomes", "check_statically", "classify",
+__all__ = ["CHANNEL_APPS", "Kind", "Reach", "check_observations", "check_statically", "classify",
            "reaches", "split_args", "substitute"]

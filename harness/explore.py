@@ -27,31 +27,19 @@ import math
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed as hyp_seed, settings
 from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
-from hypothesis.internal.conjecture import engine as engine_module
 
-from . import strategies
+from . import defaults, hypothesis_internals, strategies
 from .errors import DialharnessError, InternalError
 from .properties import CheckInfo, Failure
 from .session import Session
-
-DEFAULT_EXAMPLES = 3000  # dial strings; each is placed for every subscriber
-DEFAULT_BATCH = 40
-DEFAULT_DATABASE = Path(".dialharness") / "examples"
-#: wall-clock cap on shrinking, for the whole run: every shrink step is a batch of real
-#: calls, and a plan breaking five properties at once otherwise spends minutes (and tens
-#: of thousands of calls) polishing examples; the smallest failure seen so far is
-#: reported either way
-DEFAULT_SHRINK_SECONDS = 20.0
-#: a later round that finds a new failure still gets this much shrinking (at most the cap)
-MIN_ROUND_SHRINK_SECONDS = 5.0
+from .verdict import Tally
 
 # verdicts of one property
 OK, FAILED, NOT_EXERCISED, NOT_APPLICABLE = "ok", "FAIL", "not exercised", "not applicable"
@@ -214,35 +202,13 @@ def _first_leaf(group: BaseExceptionGroup) -> BaseException:
     return e
 
 
-@contextmanager
-def _shrink_marker(mark: Callable[[], None]) -> Iterator[None]:
-    """Calls ``mark()`` when Hypothesis starts shrinking: from then on the test runs are
-    shrink steps and the final replays, not generated examples. (Hypothesis has no hook
-    for this; its engine's method is wrapped for this run only and restored.)"""
-    runner = engine_module.ConjectureRunner
-    original = getattr(runner, "shrink_interesting_examples", None)
-    if original is None:  # another Hypothesis: every call then counts as generated
-        yield
-        return
-
-    def marked(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        mark()
-        return original(self, *args, **kwargs)
-
-    runner.shrink_interesting_examples = marked  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        runner.shrink_interesting_examples = original  # type: ignore[method-assign]
-
-
-def explore(session: Session, checks: Sequence[CheckInfo], *, examples: int = DEFAULT_EXAMPLES,
-            seed: int | None = None, batch: int = DEFAULT_BATCH,
-            database: ExampleDatabase | Path | None = DEFAULT_DATABASE,
+def explore(session: Session, checks: Sequence[CheckInfo], *, examples: int = defaults.EXAMPLES,
+            seed: int | None = None, batch: int = defaults.BATCH,
+            database: ExampleDatabase | Path | None = defaults.DATABASE,
             shard: tuple[int, int] | None = None,
             on_batch: Callable[[int, int, int], None] | None = None,
             extra_dials: Sequence[str] = (),
-            shrink_seconds: float = DEFAULT_SHRINK_SECONDS) -> ExploreResult:
+            shrink_seconds: float = defaults.SHRINK_SECONDS) -> ExploreResult:
     """Run the checks on ``examples`` generated dial strings (in batches); see module doc.
 
     ``on_batch(calls_done, failures_so_far, in_flight)`` is called after every batch.
@@ -264,28 +230,25 @@ def explore(session: Session, checks: Sequence[CheckInfo], *, examples: int = DE
 
     def place_and_judge(dials: list[str], active: Sequence[CheckInfo]) -> list[Failure]:
         pairs = [(d, s) for d in dials for s in subscribers]
-        outcomes = session.place(pairs)
+        observations = session.observe(pairs)
         counters["calls"] += len(pairs)
         counters["batches"] += 1
-        counters["outcomes"] += len(outcomes)
+        counters["outcomes"] += len(observations)
         generated = phase["now"] == "generated"
         if generated:
             counters["generated"] += len(pairs)
         step_counts.update((s.context, s.exten, s.priority, s.app)
-                           for o in outcomes for s in o.steps)
-        failures = []
+                           for o in observations for s in o.steps)
+        tally = Tally()
+        failures = session.verdict(observations, active, tally=tally)
         for info in active:
-            t0 = time.monotonic()
-            applicable: Counter[str] = Counter()
-            found = session.judge(outcomes, [info], applicable=applicable)
             st_ = stats[info.name]
-            st_.examples += applicable[info.name]
-            st_.failed += len(found)
+            st_.examples += tally.judged[info.name]
+            st_.failed += tally.failed[info.name]
             st_.calls += len(pairs)
             if generated:
                 st_.placed += len(pairs)
-            st_.seconds += time.monotonic() - t0
-            failures.extend(found)
+            st_.seconds += tally.seconds.get(info.name, 0.0)
         for f in failures:
             everything.append(f)
             if f.check not in best or _smaller(f, best[f.check]):
@@ -354,7 +317,7 @@ def explore(session: Session, checks: Sequence[CheckInfo], *, examples: int = DE
         # simplest example (one dial string), so a later round asks for two batches more
         n_batches = math.ceil(2 * dials_left / (max(1, batch) + 1)) + (2 if rounds else 0)
         before = counters["generated"]
-        shrink_cap = max(shrink_left, min(MIN_ROUND_SHRINK_SECONDS, shrink_seconds))
+        shrink_cap = max(shrink_left, min(defaults.MIN_ROUND_SHRINK_SECONDS, shrink_seconds))
         phase["now"] = "generated"
         phase["shrink_started"] = 0.0
         test = given(batches(session, batch))(round_test(list(active)))
@@ -370,13 +333,10 @@ def explore(session: Session, checks: Sequence[CheckInfo], *, examples: int = DE
         key = f"{session.target.path}|{','.join(c.name for c in active)}|{batch}"
         if shard is not None:
             key += f"|shard{shard[0]}/{shard[1]}"
-        test.hypothesis.inner_test._hypothesis_internal_add_digest = key.encode()  # type: ignore[attr-defined]
-        saved_cap = engine_module.MAX_SHRINKING_SECONDS
-        # Hypothesis has no setting for this; its engine reads the module constant when
-        # shrinking starts, so it is set for this run only and restored.
-        engine_module.MAX_SHRINKING_SECONDS = shrink_cap  # type: ignore[assignment]
+        hypothesis_internals.set_database_key(test, key.encode())
         try:
-            with _shrink_marker(mark_shrinking):
+            with hypothesis_internals.shrink_time_limit(shrink_cap), \
+                    hypothesis_internals.on_shrink_start(mark_shrinking):
                 test()
         except _Abort as abort:
             raise abort.error from None
@@ -387,7 +347,6 @@ def explore(session: Session, checks: Sequence[CheckInfo], *, examples: int = DE
         except Exception as exc:  # from Hypothesis itself, e.g. a strategy: not a pass
             raise internal_error(exc, "while Hypothesis ran the batches") from None
         finally:
-            engine_module.MAX_SHRINKING_SECONDS = saved_cap
             if phase["shrink_started"]:
                 shrink_left -= time.monotonic() - phase["shrink_started"]
             phase["now"] = "special"

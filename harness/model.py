@@ -161,7 +161,10 @@ class Expected:
     presentation: Presentation | None
     cid: str | None = None
     cic: str | None = None
-    #: the digits after the international prefix (010 or +), for intl/plus branches
+    #: the digits dialed after the international prefix (010, or "+" other than
+    #: "+home"), after an optional cid and cic: the only destination a call abroad may
+    #: have. Read more loosely than the grammar (``oracle.international_digits``, the same reading): set
+    #: for ``0033+1212...`` too, which is outside the grammar but does say "abroad".
     intl_digits: str | None = None
 
     @property

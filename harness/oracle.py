@@ -166,7 +166,8 @@ def expect(dial: str, subscriber: Subscriber, profile: Profile) -> Expected:
     presentation: Presentation | None = profile.presentation_for(parsed.cid)
     return Expected(dial=dial, subscriber=subscriber.name, branch=parsed.branch, route=route,
                     destination=parsed.destination, presentation=presentation,
-                    cid=parsed.cid, cic=parsed.cic, intl_digits=parsed.intl_digits)
+                    cid=parsed.cid, cic=parsed.cic,
+                    intl_digits=_international_digits(parsed, profile))
 
 
 def international_digits(dial: str, profile: Profile) -> str | None:
@@ -181,11 +182,15 @@ def international_digits(dial: str, profile: Profile) -> str | None:
     prefix or what follows it is not all digits (no destination can equal it then).
     For a string in the grammar it agrees with ``parse``.
     """
-    parsed = parse(dial, profile)
+    return _international_digits(parse(dial, profile), profile)
+
+
+def _international_digits(parsed: Parsed, profile: Profile) -> str | None:
     if parsed.branch in (Branch.INTL, Branch.PLUS):
         return parsed.intl_digits
     if parsed.branch is not Branch.INVALID:
         return None
+    dial = parsed.dial
     home_plus = PLUS + profile.home_country_code
     for _cid, rest in _splits(dial, profile.cid_codes):
         for _cic, body in _splits(rest, profile.cic_codes):

@@ -3,12 +3,12 @@
 A check is a plain function ``(Judgement) -> str | None | NotApplicable``: ``None`` means
 the property holds for this call, a string says how it was broken, ``NOT_APPLICABLE``
 says the property has nothing to say about this call. Name of the function = CLI name =
-JUnit name. The checks see only the oracle's Expected, the driver's Outcome and the
-target file, never which driver ran.
+JUnit name. The checks see only the oracle's Expected, the Outcome as ``verdict.py``
+read it (each leg's route, destination and whether it is abroad, decided there once) and
+the target file, never which driver ran; ``verdict.py`` runs them.
 """
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -27,21 +27,15 @@ class _NotApplicable:
 
 NOT_APPLICABLE = _NotApplicable()
 
-CheckResult = "str | None | _NotApplicable"
-
-
 @dataclass(frozen=True)
 class Judgement:
-    """Everything a check may look at for one call."""
+    """Everything a check may look at for one call (made once per call by
+    ``verdict.judgement``): plain values, no callbacks into the oracle."""
 
     expected: Expected
     outcome: Outcome
     subscriber: Subscriber
     target: Target
-    #: destination -> is it abroad (E.164 outside the home country, or unreadable)?
-    is_abroad: Callable[[str | None], bool]
-    #: the digits dialed after 010 / "+" (not "+81"), after optional cid and cic
-    intl_digits: str | None
 
 
 Check = Callable[[Judgement], "str | None | _NotApplicable"]
@@ -92,14 +86,12 @@ def select(checks: Iterable[str] | None = None, exclude: Iterable[str] | None = 
     return [CHECKS[n] for n in chosen if n not in dropped]
 
 
-def _reaches_abroad(j: Judgement, leg: Leg) -> bool:
+def _reaches_abroad(leg: Leg) -> bool:
+    # ``leg.abroad`` was decided with the destination (verdict.read_leg): an unreadable
+    # number or an unmapped channel counts as abroad, an internal phone does not
     if leg.route is Route.INTERNAL:
-        return False  # a phone of the PBX: the call stays inside
-    if leg.route is Route.UNMAPPED:
-        # Session.place refuses such a leg as an error first; judged alone, a channel
-        # nobody mapped may well be a second carrier, so it counts as abroad
-        return True
-    return leg.route is Route.INTERNATIONAL or j.is_abroad(leg.destination)
+        return False
+    return leg.route is Route.INTERNATIONAL or leg.abroad
 
 
 def _describe(leg: Leg) -> str:
@@ -111,18 +103,18 @@ def _describe(leg: Leg) -> str:
 def no_unintended_international(j: Judgement) -> str | None:
     """A call goes abroad only when 010/+ was dialed, unbarred, to an international trunk, exactly."""
     for leg in j.outcome.legs:
-        if not _reaches_abroad(j, leg):
+        if not _reaches_abroad(leg):
             continue
-        if j.intl_digits is None:
+        if j.expected.intl_digits is None:
             return (f"dial string has no international prefix (010 or + other than +81) "
                     f"but reached {_describe(leg)}")
         if j.subscriber.intl_barred:
             return f"subscriber is barred from international but reached {_describe(leg)}"
         if leg.route is not Route.INTERNATIONAL:
             return f"international destination sent to a {leg.route} trunk: {_describe(leg)}"
-        if leg.destination != "+" + j.intl_digits:
+        if leg.destination != "+" + j.expected.intl_digits:
             return (f"destination should be exactly the digits dialed after the prefix, "
-                    f"+{j.intl_digits}, but reached {_describe(leg)}")
+                    f"+{j.expected.intl_digits}, but reached {_describe(leg)}")
     return None
 
 
@@ -132,7 +124,7 @@ def barring_holds(j: Judgement) -> str | _NotApplicable | None:
     if not j.subscriber.intl_barred:
         return NOT_APPLICABLE
     for leg in j.outcome.legs:
-        if _reaches_abroad(j, leg):
+        if _reaches_abroad(leg):
             return f"barred subscriber reached {_describe(leg)}"
     return None
 
@@ -221,20 +213,3 @@ class Failure:
     @property
     def subscriber(self) -> str:
         return self.outcome.subscriber
-
-
-def judge(j: Judgement, checks: Iterable[CheckInfo],
-          applicable: Counter[str] | None = None) -> list[Failure]:
-    """The failures of one call; ``applicable`` counts, per check name, the calls the
-    check had something to say about (held or failed), so that a property that judged
-    nothing is reported "not exercised", never "ok"."""
-    out = []
-    for info in checks:
-        result = info.fn(j)
-        if result is NOT_APPLICABLE:
-            continue
-        if applicable is not None:
-            applicable[info.name] += 1
-        if isinstance(result, str):
-            out.append(Failure(info.name, result, j.expected, j.outcome))
-    return out

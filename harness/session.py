@@ -1,31 +1,26 @@
-"""A target on a live PBX with a driver: the two primitives both faces (CLI, pytest) use.
+"""A target on a live PBX with a driver: the primitives both faces (CLI, pytest) use.
 
-``Session.place`` turns (dial, subscriber) pairs into Outcomes on the real PBX;
-``Session.judge`` compares each Outcome with the oracle's Expected through the checks.
+``Session.observe`` places (dial, subscriber) pairs on the real PBX and returns the raw
+observations, after refusing a batch whose calls ran into a runtime dialplan error or a
+channel the target does not map; ``Session.verdict`` hands observations to the verdict
+core (``verdict.py``), the one place they are read and judged.
 """
 from __future__ import annotations
 
-import os
-import shlex
 import sys
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
-from . import channels, oracle
-from .coverage import Dialplan, parse_dialplan
+from . import channels, defaults, verdict
+from .dialplan import Dialplan, parse_dialplan
 from .drivers import Driver, open_driver
-from .model import CallRequest, Outcome
+from .model import CallRequest, Observation, Outcome
 from .pbx import Pbx, open_pbx
 from .pbx.runtime_errors import no_log_warning, raise_runtime_errors
 from .profile import Profile, load_profile
-from .properties import CheckInfo, Failure, Judgement, judge
+from .properties import CheckInfo, Failure, Judgement
 from .target import Target, load_target
-
-DEFAULT_TIMEOUT = 10.0
-
 
 @dataclass
 class Session:
@@ -33,63 +28,50 @@ class Session:
     profile: Profile
     pbx: Pbx
     driver: Driver
+    #: the static model of the target's dialplan (with its #include'd files)
+    dialplan: Dialplan
     driver_name: str = "ami"
     owns_pbx: bool = True
-    timeout: float = DEFAULT_TIMEOUT
+    timeout: float = defaults.TIMEOUT
     backend: str = "docker"
-    #: the static model of the target's dialplan (with its #include'd files)
-    dialplan: Dialplan | None = None
     _closed: bool = field(default=False, repr=False)
     _warned: bool = field(default=False, repr=False)
 
     # -- placing ---------------------------------------------------------------------
-    def place(self, pairs: Iterable[tuple[str, str]], *,
-              on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    def observe(self, pairs: Iterable[tuple[str, str]]) -> list[Observation]:
+        """Place every pair (many in flight) and return what each call did, raw."""
         calls = [CallRequest(dial, sub, timeout=self.timeout) for dial, sub in pairs]
-        outcomes = self.driver.place(calls, on_outcome=on_outcome)
-        if not raise_runtime_errors(self.pbx, self.model(), outcomes) and not self._warned:
+        observations = self.driver.place(calls)
+        if not raise_runtime_errors(self.pbx, self.dialplan, observations) and not self._warned:
             self._warned = True
             print(no_log_warning(self.pbx), file=sys.stderr)
         # an unmapped leg is an error of the target file before it is anything else
-        channels.check_outcomes(self.target, self.model(), outcomes)
-        return outcomes
+        channels.check_observations(self.target, self.dialplan, observations)
+        return observations
 
-    def model(self) -> Dialplan:
-        if self.dialplan is None:
-            self.dialplan = parse_dialplan(self.target.dialplan, follow_includes=True)
-        return self.dialplan
+    def place(self, pairs: Iterable[tuple[str, str]]) -> list[Outcome]:
+        """``observe``, each call read against the target (routes and destinations)."""
+        return [verdict.read(o, self.target, self.profile) for o in self.observe(pairs)]
 
     # -- judging ---------------------------------------------------------------------
-    def judge(self, outcomes: Sequence[Outcome], checks: Sequence[CheckInfo],
-              applicable: Counter[str] | None = None) -> list[Failure]:
-        """Failures of ``outcomes``; ``applicable`` (optional) counts per check the calls it
-        judged (see ``properties.judge``)."""
-        failures = []
-        for out in outcomes:
-            sub = self.target.subscriber(out.subscriber)
-            expected = oracle.expect(out.dial, sub, self.profile)
-            j = Judgement(expected=expected, outcome=out, subscriber=sub, target=self.target,
-                          is_abroad=partial(oracle.is_abroad, profile=self.profile),
-                          intl_digits=oracle.international_digits(out.dial, self.profile))
-            for f in judge(j, checks, applicable):
-                failures.append(Failure(f.check, f.reason, f.expected, f.outcome,
-                                        replay=self.replay_command(out.dial, out.subscriber)))
-        return failures
+    @property
+    def replay(self) -> verdict.Replay:
+        return verdict.Replay(self.target.path, self.driver_name, self.backend)
+
+    def verdict(self, observations: Iterable[Observation], checks: Sequence[CheckInfo], *,
+                tally: verdict.Tally | None = None) -> list[Failure]:
+        return verdict.verdict(observations, self.target, self.profile, checks,
+                               replay=self.replay, tally=tally)
+
+    def judgements(self, observations: Iterable[Observation]) -> list[Judgement]:
+        return [verdict.judgement(o, self.target, self.profile) for o in observations]
+
+    def judge(self, judgements: Iterable[Judgement], checks: Sequence[CheckInfo], *,
+              tally: verdict.Tally | None = None) -> list[Failure]:
+        return verdict.judge(judgements, checks, replay=self.replay, tally=tally)
 
     def replay_command(self, dial: str, subscriber: str) -> str:
-        path = self.target.path
-        try:
-            shown = os.path.relpath(path)
-            if shown.startswith("../../"):
-                shown = str(path)
-        except ValueError:
-            shown = str(path)
-        cmd = ["dialharness", "explain", shown, dial, "--subscriber", subscriber]
-        if self.driver_name != "ami":
-            cmd += ["--driver", self.driver_name]
-        if self.backend != "docker":
-            cmd += ["--backend", self.backend]
-        return shlex.join(cmd)
+        return self.replay.line(dial, subscriber)
 
     # -- lifecycle -------------------------------------------------------------------
     def close(self) -> None:
@@ -108,13 +90,8 @@ class Session:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-
-def destination_reader(profile: Profile) -> Callable[[str, str], str | None]:
-    return lambda outbound, fmt: oracle.read_destination(outbound, fmt, profile)
-
-
 def open_session(target: Target | str | Path, *, backend: str = "docker", driver: str = "ami",
-                 pbx: Pbx | None = None, timeout: float = DEFAULT_TIMEOUT,
+                 pbx: Pbx | None = None, timeout: float = defaults.TIMEOUT,
                  in_flight: int | None = None, max_steps: int | None = None) -> Session:
     """Load the target, start (or reuse) a PBX with it installed, and open a driver."""
     if not isinstance(target, Target):

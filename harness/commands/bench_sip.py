@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..model import CallRequest
-from ..session import Session, destination_reader, open_session
+from ..session import Session, open_session
 
 REFERENCE = Path(__file__).resolve().parents[2] / "dialplans" / "jp-office.yaml"
 DIALS = ("0312345678", "09012345678", "1840312345678", "18608012345678", "00330312345678",
@@ -42,8 +42,8 @@ def measure_sip(session: Session, dials: Sequence[str | tuple[str, str]], concur
     if own and session.driver_name == "sip":
         session.driver.close()  # one SIP driver per PBX at a time
     kwargs: dict[str, object] = {} if in_flight is None else {"in_flight": in_flight}
-    driver = (open_driver("sip", session.pbx, session.target,
-                          destination_reader(session.profile), **kwargs)
+    driver = (open_driver("sip", session.pbx, session.target, dialplan=session.dialplan,
+                          **kwargs)
               if own else session.driver)
     try:
         driver.place(calls[:20])  # warm up: workers, Asterisk's caches
@@ -61,7 +61,7 @@ def measure_sip(session: Session, dials: Sequence[str | tuple[str, str]], concur
             driver.close()
             if session.driver_name == "sip":
                 session.driver = open_driver("sip", session.pbx, session.target,
-                                             destination_reader(session.profile))
+                                             dialplan=session.dialplan)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

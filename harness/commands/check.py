@@ -5,15 +5,19 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import strategies
 from ..errors import InputError
 from ..explore import FAILED, NOT_APPLICABLE, NOT_EXERCISED, ExploreResult, NotExercised, explore
-from ..properties import select
+from ..properties import CheckInfo, select
 from ..report.junit import Case, write_junit
 from ..report.text import format_failure, format_summary
-from ..session import open_session
+from ..session import Session, open_session
 from ..target import load_target
+
+if TYPE_CHECKING:
+    from ..report.routemap import RouteMap
 
 
 def parse_shard(text: str | None) -> tuple[int, int] | None:
@@ -72,14 +76,17 @@ def check(args: argparse.Namespace) -> int:
         print_result(result, session.target.path, examples=args.examples, explicit=explicit)
         if getattr(args, "coverage", False):
             from ..coverage import coverage_of
+            from ..report.text import format_coverage
             print()
-            print(coverage_of(target.dialplan, result.step_counts).format_report())
+            print(format_coverage(coverage_of(target.dialplan, result.step_counts)))
         if args.junit:
             write_junit(args.junit, f"dialharness {args.command} {target.path.name}",
                         junit_cases(result, explicit))
         if args.report:
             from ..report.html import write_report
-            write_report(args.report, session=session, result=result)
+            routemap, placed = place_routemap(session, checks, result)
+            write_report(args.report, target=target, profile=session.profile, result=result,
+                         routemap=routemap, probes_placed=placed, dialplan=session.dialplan)
             print(f"report: {args.report}")
         if fuzz and args.save_failures and result.failures:
             from ..scenario import write_counterexample
@@ -91,6 +98,21 @@ def check(args: argparse.Namespace) -> int:
                     report_text=f"found by dialharness fuzz: {f.reason}")
                 print(f"saved counterexample: {path}")
     return exit_status(result, explicit)
+
+
+def place_routemap(session: Session, checks: Sequence[CheckInfo],
+                   result: ExploreResult) -> tuple[RouteMap, int]:
+    """The route map of the report: one representative call per cell and subscriber,
+    placed after the run in one batch and judged like every other call."""
+    from ..report.routemap import build_routemap, probes
+
+    subs = list(session.target.subscribers.values())
+    wanted = probes(session.profile, [s.name for s in subs])
+    judged = session.judgements(session.observe([(p.dial, p.subscriber) for p in wanted]))
+    rmap = build_routemap(session.profile, subs, list(zip(wanted, judged)),
+                          probe_failures=session.judge(judged, checks),
+                          run_failures=result.all_failures)
+    return rmap, len(wanted)
 
 
 def exit_status(result: ExploreResult, explicit: Sequence[str] = ()) -> int:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 
-from .. import oracle
 from ..dialstring import check_dial
 from ..properties import select
 from ..report.text import format_expected, format_outcome, format_steps_with_source
@@ -17,13 +16,12 @@ def explain(args: argparse.Namespace) -> int:
     dial = check_dial(args.dial)
     with open_session(target, backend=args.backend, driver=args.driver,
                       timeout=args.timeout, max_steps=args.max_steps) as session:
-        outcome = session.place([(dial, sub.name)])[0]
-        expected = oracle.expect(dial, sub, session.profile)
-        failures = session.judge([outcome], select(strict=True))
-    from ..coverage import parse_dialplan
-    print(format_outcome(outcome, steps=False))
-    print(format_steps_with_source(outcome, parse_dialplan(target.dialplan)))
-    print(f"intended      {format_expected(expected)}")
+        (j,) = session.judgements(session.observe([(dial, sub.name)]))
+        failures = session.judge([j], select(strict=True))
+        dialplan = session.dialplan
+    print(format_outcome(j.outcome, steps=False))
+    print(format_steps_with_source(j.outcome, dialplan))
+    print(f"intended      {format_expected(j.expected)}")
     if failures:
         print("properties broken")
         for f in failures:

@@ -9,7 +9,7 @@ import sys
 from ..report.junit import Case, write_junit
 from ..report.progress import Progress
 from ..report.summary import RunRow, run_stats
-from ..report.text import format_summary
+from ..report.text import format_coverage, format_summary
 from ..scenario.run import CallResult, SessionPool, format_result, run_scenario
 from ..errors import ConfigError
 from ..scenario import Scenario, load_scenarios
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "coverage", False) and coverages:
         for cov in coverages:
             print()
-            print(cov.format_report())
+            print(format_coverage(cov))
     if getattr(args, "report", None):
         from ..report.html import write_run_report
         write_run_report(args.report, per_scenario=per_scenario, coverages=coverages or [],

@@ -48,8 +48,8 @@ from typing import TYPE_CHECKING
 from ..errors import DialplanRuntimeError
 
 if TYPE_CHECKING:
-    from ..coverage import Dialplan
-    from ..model import Outcome
+    from ..dialplan import Dialplan
+    from ..model import Observation
     from .base import Pbx
 
 #: applications that move the channel to another place of the dialplan
@@ -150,11 +150,11 @@ def _int(text: str) -> int:
         return 0
 
 
-def problems_from_log(text: str, dialplan: Dialplan, outcomes: Sequence[Outcome] = (),
+def problems_from_log(text: str, dialplan: Dialplan, outcomes: Sequence[Observation] = (),
                       path: str | None = None) -> list[Problem]:
     """The runtime errors a stretch of log shows, mapped to the user's file and line.
 
-    ``dialplan`` is a parsed ``harness.coverage.Dialplan``; ``outcomes`` (the batch's
+    ``dialplan`` is a parsed ``harness.dialplan.Dialplan``; ``outcomes`` (the batch's
     calls, with their steps) name the call and locate complaints that carry no place
     (a Goto to nowhere names only its destination).
     """
@@ -400,7 +400,7 @@ def _jump_lands(step: object, target: tuple[str, str, str]) -> bool:
 def _match_extension(dialplan: object, context: str, exten: str) -> tuple[str, dict] | None:  # type: ignore[type-arg]
     """(pattern, priorities) of the extension of ``context`` (or its includes) that
     matches ``exten``, as Asterisk searches them; None when none matches."""
-    from ..coverage import pattern_matches
+    from ..dialplan import pattern_matches
 
     contexts = getattr(dialplan, "contexts", {})
     seen: set[str] = set()
@@ -456,7 +456,7 @@ def describe_missing(dialplan: object, context: str, exten: str, prio: str) -> s
 
 # -- joining it up ---------------------------------------------------------------------------
 
-def raise_runtime_errors(pbx: Pbx, dialplan: Dialplan, outcomes: Sequence[Outcome]) -> bool:
+def raise_runtime_errors(pbx: Pbx, dialplan: Dialplan, outcomes: Sequence[Observation]) -> bool:
     """Raise ``DialplanRuntimeError`` if Asterisk's log shows a runtime dialplan error of
     the batch just placed (``Session.place`` calls this after the driver returned).
 

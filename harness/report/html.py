@@ -5,8 +5,9 @@ with their dialplan steps next to the source lines and the replay command, and t
 dialplan coverage (``harness.coverage``).
 
 :func:`render` takes plain data (:class:`ReportData`) and returns the HTML text; the two
-writers gather that data: :func:`write_report` for check/fuzz (it places the route map's
-representative calls on the PBX, one batch), :func:`write_run_report` for scenario runs.
+writers gather that data: :func:`write_report` for check/fuzz (the command places the
+route map's representative calls before), :func:`write_run_report` for scenario runs.
+No writer places a call.
 """
 from __future__ import annotations
 
@@ -15,13 +16,19 @@ import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..coverage import Coverage, Dialplan, coverage_of
+from ..coverage import Coverage, coverage_of
+from ..dialplan import Dialplan
 from ..model import Outcome
 from ..properties import Failure
 from .routemap import Cell, RouteMap
 from .text import format_expected, format_observed
+
+if TYPE_CHECKING:
+    from ..explore import ExploreResult
+    from ..profile import Profile
+    from ..target import Target
 
 __all__ = ["FailureView", "ReportData", "StepView", "render", "write_report",
            "write_run_report"]
@@ -105,25 +112,13 @@ def failure_views(best: Mapping[str, Failure], everything: Sequence[Failure],
 
 # -- the writers -----------------------------------------------------------------------------
 
-def write_report(path: str | Path, *, session: Any, result: Any) -> None:
-    """check/fuzz: place the route map's representative calls (one batch), then render.
-
-    ``session`` is a :class:`harness.session.Session`, ``result`` an
-    :class:`harness.explore.ExploreResult`; everything passed on to :func:`render` is
-    plain data.
-    """
-    from ..properties import CHECKS
-    from .routemap import build_routemap, probes
-
-    target, profile = session.target, session.profile
-    checks = [CHECKS[n] for n in result.stats if n in CHECKS]
+def write_report(path: str | Path, *, target: Target, profile: Profile,
+                 result: ExploreResult, routemap: RouteMap, probes_placed: int,
+                 dialplan: Dialplan | None) -> None:
+    """check/fuzz: render a run's result and its route map (whose representative calls
+    the command placed after the run). Writes only: places no call."""
     subs = list(target.subscribers.values())
-    wanted = probes(profile, [s.name for s in subs])
-    outcomes = session.place([(p.dial, p.subscriber) for p in wanted])
-    rmap = build_routemap(profile, subs, list(zip(wanted, outcomes)),
-                          probe_failures=session.judge(outcomes, checks),
-                          run_failures=result.all_failures)
-    dialplan = _dialplan_or_none(target.dialplan)
+    rmap, wanted = routemap, range(probes_placed)
     coverages = (coverage_of(dialplan, result.step_counts),) if dialplan else ()
     n = len(result.failures)
     rate = result.calls / result.seconds if result.seconds else 0.0
@@ -173,14 +168,6 @@ def write_run_report(path: str | Path, *, per_scenario: Sequence[tuple[Any, Sequ
         facts=(("scenario files", str(len(per_scenario))), ("calls", str(total))),
         failures=tuple(views), coverages=tuple(coverages))
     _write(path, render(data))
-
-
-def _dialplan_or_none(path: Path) -> Dialplan | None:
-    from ..coverage import parse_dialplan
-    try:
-        return parse_dialplan(path)
-    except OSError:
-        return None
 
 
 def _write(path: str | Path, text: str) -> None:

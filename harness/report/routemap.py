@@ -17,9 +17,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .. import oracle
-from ..model import Branch, Outcome
+from ..model import Branch
 from ..profile import Profile
-from ..properties import Failure
+from ..properties import Failure, Judgement
 from ..target import Subscriber
 
 __all__ = ["BodyClass", "Cell", "CellKey", "Finding", "Probe", "RouteMap", "body_classes",
@@ -205,12 +205,13 @@ def classify(dial: str, profile: Profile,
 
 
 def build_routemap(profile: Profile, subscribers: Sequence[Subscriber],
-                   placed: Sequence[tuple[Probe, Outcome]], *,
+                   placed: Sequence[tuple[Probe, Judgement]], *,
                    probe_failures: Iterable[Failure] = (),
                    run_failures: Iterable[Failure] = (),
                    per_cell: int = 5) -> RouteMap:
-    """Fold the probes' outcomes, the failures of those calls and the run's failures into
-    the map. At most ``per_cell`` distinct counterexamples are kept per cell."""
+    """Fold the probes' judgements (expected and observed, as ``verdict.judgement`` made
+    them), the failures of those calls and the run's failures into the map. At most
+    ``per_cell`` distinct counterexamples are kept per cell."""
     bodies = body_classes(profile)
     subs = {s.name: s for s in subscribers}
     broke: dict[tuple[str, str], list[Finding]] = {}
@@ -231,8 +232,8 @@ def build_routemap(profile: Profile, subscribers: Sequence[Subscriber],
         if len(lst) < per_cell:
             lst.append(Finding.of(f))
     cells: dict[CellKey, Cell] = {}
-    for probe, out in placed:
-        e = oracle.expect(probe.dial, subs[probe.subscriber], profile)
+    for probe, j in placed:
+        e, out = j.expected, j.outcome
         cells[probe.key] = Cell(
             probe=probe, intended_route=str(e.route), intended_destination=e.destination,
             intended_presentation=str(e.presentation) if e.presentation else None,

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from ..coverage import Coverage
+from ..dialplan import Dialplan
 from ..model import Expected, Outcome
 from ..properties import Failure
 
@@ -112,19 +114,69 @@ def format_summary(stats: Mapping[str, object], failures: Mapping[str, object],
     return format_table(rows, headers + [""])
 
 
-def format_steps_with_source(o: Outcome, dialplan: object | None) -> str:
+def format_steps_with_source(o: Outcome, dialplan: Dialplan | None) -> str:
     """The executed steps, each followed by the dialplan line it ran (file:line and text).
 
-    ``dialplan`` is a :class:`harness.coverage.Dialplan` (or None: steps only).
+    ``dialplan`` is the parsed dialplan (or None: steps only).
     """
     lines = ["steps (each with the dialplan line it ran)"]
     if not o.steps:
         lines.append("  (none: no extension matched in the subscriber's context)")
     for i, s in enumerate(o.steps, 1):
         lines.append(f"  {i:>2}  {s.context},{s.exten},{s.priority}  {s.app}({s.appdata})")
-        p = dialplan.resolve(s.context, s.exten, s.priority, s.app) if dialplan else None  # type: ignore[attr-defined]
+        if dialplan is None:
+            continue
+        p = dialplan.resolve(s.context, s.exten, s.priority, s.app)
         if p is not None:
-            lines.append(f"      {dialplan.name}:{p.line}  [{p.context}] {p.text}")  # type: ignore[attr-defined]
-        elif dialplan is not None:
-            lines.append(f"      (no line of {dialplan.name} explains this step)")  # type: ignore[attr-defined]
+            lines.append(f"      {dialplan.name}:{p.line}  [{p.context}] {p.text}")
+        else:
+            lines.append(f"      (no line of {dialplan.name} explains this step)")
     return "\n".join(lines)
+
+
+# -- dialplan coverage ---------------------------------------------------------------------
+
+def annotate_coverage(cov: Coverage) -> str:
+    """The file annotated like coverage.py's annotate: '>' ran, '!' never ran, ' ' not code."""
+    code = {p.line for p in cov.dialplan.priorities}
+    out = []
+    for number, line in enumerate(cov.dialplan.lines, 1):
+        mark = " " if number not in code else (">" if cov.hits.get(number) else "!")
+        out.append(f"{mark} {line}".rstrip())
+    return "\n".join(out)
+
+
+def format_coverage_table(cov: Coverage) -> str:
+    """One row per context with priorities (where defined, how many ran), then TOTAL."""
+    name = cov.dialplan.name
+    rows: list[list[object]] = [
+        [c.context, f"{name}:{c.line}", c.statements, c.executed,
+         c.statements - c.executed, f"{c.percent:.0f}%"] for c in cov.per_context()]
+    rows.append(["TOTAL", "", cov.statements, cov.executed_count,
+                 cov.statements - cov.executed_count, f"{cov.percent:.0f}%"])
+    return format_table(rows, ["context", "defined at", "priorities", "ran", "never ran",
+                               "cover"])
+
+
+def format_never_run(cov: Coverage) -> str:
+    missing = cov.never_run()
+    if not missing:
+        return "every priority ran"
+    lines = [f"never ran ({len(missing)} priorit{'y' if len(missing) == 1 else 'ies'}):"]
+    lines += [f"  {cov.dialplan.name}:{p.line}  [{p.context}]  {p.text}" for p in missing]
+    return "\n".join(lines)
+
+
+def format_coverage(cov: Coverage) -> str:
+    """The coverage report of ``--coverage``: the table, the lines that never ran, and
+    how many executed steps no line explains."""
+    name = cov.dialplan.name
+    parts = [f"dialplan coverage of {name}", format_coverage_table(cov), "",
+             format_never_run(cov)]
+    if cov.unresolved:
+        n = sum(cov.unresolved.values())
+        parts.append(f"({n} executed step{'s' if n != 1 else ''} matched no line of "
+                     f"{name}, e.g. "
+                     + ", ".join(f"{c},{e},{p} {a}" for (c, e, p, a)
+                                 in list(cov.unresolved)[:3]) + ")")
+    return "\n".join(parts)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import defaults
-from ..model import Outcome
+from ..model import Observation, Outcome
 from ..pbx import Pbx
 from ..properties import Failure, select
 from ..session import Session, open_session
@@ -29,13 +29,17 @@ class CallResult:
         return not self.problems and not self.failures
 
 
-def judge_call(session: Session, call: ScenarioCall, outcome: Outcome) -> CallResult:
-    problems = judge(call, outcome)
+def judge_call(session: Session, call: ScenarioCall, observation: Observation,
+               seconds: float = 0.0) -> CallResult:
+    """The call's literal expectations against its outcome, and its named properties
+    through the verdict core, on one reading of the observation."""
+    j = session.judgements([observation])[0]
     names = properties_of(call)
-    failures = session.judge([outcome], select(names, strict=True)) if names else []
-    return CallResult(call=call, outcome=outcome, problems=tuple(problems),
+    failures = session.judge([j], select(names, strict=True)) if names else []
+    return CallResult(call=call, outcome=j.outcome, problems=tuple(judge(call, j.outcome)),
                       failures=tuple(failures),
-                      replay=session.replay_command(call.dial, call.subscriber))
+                      replay=session.replay_command(call.dial, call.subscriber),
+                      seconds=seconds)
 
 
 class SessionPool:
@@ -76,12 +80,11 @@ def run_scenario(pool: SessionPool, scenario: Scenario,
     """Place every call of the scenario at once, then judge each against its expectation."""
     session = pool.session_for(scenario)
     t0 = time.monotonic()
-    outcomes = session.place([(c.dial, c.subscriber) for c in scenario.calls])
-    per_call = (time.monotonic() - t0) / max(1, len(outcomes))
+    observations = session.observe([(c.dial, c.subscriber) for c in scenario.calls])
+    per_call = (time.monotonic() - t0) / max(1, len(observations))
     results = []
-    for call, outcome in zip(scenario.calls, outcomes):
-        r = judge_call(session, call, outcome)
-        r = CallResult(r.call, r.outcome, r.problems, r.failures, r.replay, per_call)
+    for call, observation in zip(scenario.calls, observations):
+        r = judge_call(session, call, observation, per_call)
         results.append(r)
         if on_result is not None:
             on_result(r)

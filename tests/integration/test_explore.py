@@ -51,13 +51,13 @@ class Recording:
         self.session, self.target, self.profile = session, session.target, session.profile
         self.dials: list[str] = []
 
-    def place(self, pairs):
+    def observe(self, pairs):
         pairs = list(pairs)
         self.dials += [d for d, s in pairs if s == self.target.default_subscriber.name]
-        return self.session.place(pairs)
+        return self.session.observe(pairs)
 
-    def judge(self, outcomes, checks, applicable=None):
-        return self.session.judge(outcomes, checks, applicable=applicable)
+    def verdict(self, observations, checks, *, tally=None):
+        return self.session.verdict(observations, checks, tally=tally)
 
 
 def test_shards_run_different_examples(session_for) -> None:

@@ -70,9 +70,8 @@ def test_ten_thousand_calls_one_pbx() -> None:
         t0 = time.monotonic()
         for start in range(0, CALLS, CHUNK):
             chunk = calls[start:start + CHUNK]
-            on_outcome = lambda o: seen.update([o.dial])  # noqa: E731
-            outcomes: list[Outcome] = session.place([(d, s) for d, s, _, _ in chunk],
-                                                    on_outcome=on_outcome)
+            outcomes: list[Outcome] = session.place([(d, s) for d, s, _, _ in chunk])
+            seen.update(o.dial for o in outcomes)
             assert len(outcomes) == len(chunk)
             for (dial, sub, route, outbound), out in zip(chunk, outcomes):
                 # the outcome in position i is the one of call i, and it is that call's

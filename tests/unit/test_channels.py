@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from harness import channels
-from harness.coverage import parse_dialplan
+from harness.dialplan import parse_dialplan
 from harness.errors import DialplanError, DialplanRuntimeError, UnmappedChannel
-from harness.model import Leg, Outcome, Route, Step
+from harness.model import Observation, ObservedLeg, Route, Step
 from harness.target import Internal, Subscriber, Target, Trunk
 
 TRUNKS = {"jp-domestic": Trunk("jp-domestic", Route.DOMESTIC),
@@ -100,9 +100,9 @@ def test_application_arguments_split_like_asterisk() -> None:
     assert channels.substitute("${A}/${B}", {"A": "${C}", "C": "PJSIP"}) == "PJSIP/${B}"
 
 
-def outcome(steps: list[Step], legs: tuple[Leg, ...] = ()) -> Outcome:
-    return Outcome(dial="01012125551234", subscriber="barred", route=Route.BLOCKED,
-                   steps=tuple(steps), legs=legs)
+def outcome(steps: list[Step], legs: tuple[ObservedLeg, ...] = ()) -> Observation:
+    return Observation(dial="01012125551234", subscriber="barred", steps=tuple(steps),
+                       legs=legs)
 
 
 def test_a_run_that_dials_an_unmapped_channel_is_an_error(tmp_path: Path) -> None:
@@ -110,27 +110,27 @@ def test_a_run_that_dials_an_unmapped_channel_is_an_error(tmp_path: Path) -> Non
     dp = parse_dialplan(t.dialplan, follow_includes=True)
     step = Step("barred", "01012125551234", 1, "Dial", "PJSIP/01012125551234@backup-intl")
     with pytest.raises(UnmappedChannel) as info:
-        channels.check_outcomes(t, dp, [outcome([step])])
+        channels.check_observations(t, dp, [outcome([step])])
     assert str(info.value).startswith(f"{t.dialplan}:3: ")
     assert "'01012125551234' as barred" in str(info.value)
     # the same call to a mapped trunk is fine
     ok = Step("barred", "0312345678", 1, "Dial", "PJSIP/0312345678@jp-domestic,30")
-    channels.check_outcomes(t, dp, [outcome([ok])])
+    channels.check_observations(t, dp, [outcome([ok])])
 
 
 def test_a_leg_to_an_endpoint_nobody_mapped_is_an_error(tmp_path: Path) -> None:
     t = target(tmp_path, BACKUP)
     dp = parse_dialplan(t.dialplan, follow_includes=True)
-    leg = Leg("phone-9", Route.UNMAPPED, "0312345678", None, None)
+    leg = ObservedLeg("phone-9", "0312345678")
     with pytest.raises(UnmappedChannel, match="PJSIP/phone-9"):
-        channels.check_outcomes(t, dp, [outcome([], (leg,))])
+        channels.check_observations(t, dp, [outcome([], (leg,))])
 
 
 def test_queue_is_never_judged_as_a_route(tmp_path: Path) -> None:
     t = target(tmp_path, "[barred]\nexten => 0,1,Queue(sales)\n")
     dp = parse_dialplan(t.dialplan, follow_includes=True)
     with pytest.raises(DialplanRuntimeError, match=r":2: Queue\(sales\) rings the members"):
-        channels.check_outcomes(t, dp, [outcome([Step("barred", "0", 1, "Queue", "sales")])])
+        channels.check_observations(t, dp, [outcome([Step("barred", "0", 1, "Queue", "sales")])])
 
 
 def test_internal_endpoint_patterns() -> None:

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from harness import oracle
+from harness import oracle, verdict
 from harness.errors import InternalError, NoOutcome
 from harness.explore import explore
-from harness.model import Outcome, Route
+from harness.model import Observation, Outcome, Route
 from harness.profile import load_profile
-from harness.properties import NOT_APPLICABLE, CheckInfo, Failure
+from harness.properties import NOT_APPLICABLE, CheckInfo, Failure, Judgement
 from harness.target import Subscriber
 
 PROFILE = load_profile("jp")
@@ -34,43 +34,40 @@ class FakeTarget:
 
 @dataclass
 class FakeSession:
-    """What explore() uses of a Session: .target, .profile, .place(pairs) and
-    .judge(outcomes, checks, applicable=None); outcomes carry .dial, .subscriber, .steps."""
+    """What explore() uses of a Session: .target, .profile, .observe(pairs) (raw
+    observations) and .verdict(observations, checks, tally=) (the real verdict core's
+    ``judge`` on every call, read as blocked)."""
 
     target: FakeTarget
-    place_hook: object = None  # called with the pairs before the outcomes are made
+    place_hook: object = None  # called with the pairs before the observations are made
     profile: object = PROFILE
     placed: list[tuple[str, str]] = field(default_factory=list)
 
-    def place(self, pairs):
+    def observe(self, pairs):
         pairs = list(pairs)
         if self.place_hook is not None:
             self.place_hook(pairs)
         self.placed.extend(pairs)
-        return [Outcome(dial=d, subscriber=s, route=Route.BLOCKED) for d, s in pairs]
+        return [Observation(dial=d, subscriber=s) for d, s in pairs]
 
-    def judge(self, outcomes, checks, applicable=None):
-        out = []
-        for o in outcomes:
-            for info in checks:
-                r = info.fn(o)
-                if r is NOT_APPLICABLE:
-                    continue
-                if applicable is not None:
-                    applicable[info.name] += 1
-                if isinstance(r, str):
-                    sub = Subscriber(o.subscriber, "ctx")
-                    out.append(Failure(info.name, r, oracle.expect(o.dial, sub, PROFILE), o))
-        return out
+    def verdict(self, observations, checks, *, tally=None):
+        judgements = []
+        for o in observations:
+            sub = Subscriber(o.subscriber, "ctx")
+            judgements.append(Judgement(expected=oracle.expect(o.dial, sub, PROFILE),
+                                        outcome=Outcome(dial=o.dial, subscriber=o.subscriber,
+                                                        route=Route.BLOCKED),
+                                        subscriber=sub, target=self.target))
+        return verdict.judge(judgements, checks, tally=tally)
 
 
 def check(name: str, fn) -> CheckInfo:
     return CheckInfo(name, fn, False, name)
 
 
-HOLDS = check("always_holds", lambda o: None)
-FAILS = check("always_fails", lambda o: f"{o.dial} is wrong")
-NEVER = check("never_applies", lambda o: NOT_APPLICABLE)
+HOLDS = check("always_holds", lambda j: None)
+FAILS = check("always_fails", lambda j: f"{j.outcome.dial} is wrong")
+NEVER = check("never_applies", lambda j: NOT_APPLICABLE)
 
 TWO = FakeTarget({"open": Sub("open"), "barred": Sub("barred", intl_barred=True)})
 
@@ -108,8 +105,8 @@ def test_unexpected_exception_in_the_special_table_is_an_internal_error() -> Non
 
 
 def test_unexpected_exception_in_a_check_is_an_internal_error_not_a_finding() -> None:
-    def broken(o):
-        if o.dial.startswith("0"):
+    def broken(j):
+        if j.outcome.dial.startswith("0"):
             return {}["x"]
         return None
 
@@ -146,15 +143,15 @@ def test_early_failure_does_not_shorten_the_others_budget() -> None:
 
 
 def test_every_property_failing_ends_the_run_early() -> None:
-    other = check("also_fails", lambda o: "bad")
+    other = check("also_fails", lambda j: "bad")
     res = run(FakeSession(TWO), [FAILS, other], examples=2000)
     assert set(res.failures) == {"always_fails", "also_fails"}
     assert res.generated < res.budget
 
 
 def test_seeded_runs_are_deterministic() -> None:
-    def first_fails(o):  # fails only on some strings: found in a later round or not
-        return "bad" if o.dial.startswith("186") else None
+    def first_fails(j):  # fails only on some strings: found in a later round or not
+        return "bad" if j.outcome.dial.startswith("186") else None
 
     checks = [FAILS, check("cid186", first_fails), HOLDS]
     a, b = FakeSession(TWO), FakeSession(TWO)
@@ -173,15 +170,15 @@ def test_property_that_judges_nothing_is_not_exercised() -> None:
 
 def test_property_that_cannot_apply_to_the_target_is_not_applicable() -> None:
     open_only = FakeTarget({"open": Sub("open"), "staff": Sub("staff")})
-    barring = check("barring_holds", lambda o: NOT_APPLICABLE)
-    intl = check("international_when_allowed", lambda o: None)
+    barring = check("barring_holds", lambda j: NOT_APPLICABLE)
+    intl = check("international_when_allowed", lambda j: None)
     res = run(FakeSession(open_only), [barring, intl, HOLDS], examples=20)
     assert res.verdict("barring_holds") == "not applicable"
     assert "no subscriber is barred" in (res.stats["barring_holds"].not_applicable or "")
     assert res.verdict("international_when_allowed") == "ok"
     all_barred = FakeTarget({"b": Sub("b", True)})
     res = run(FakeSession(all_barred), [check("international_when_allowed",
-                                              lambda o: NOT_APPLICABLE), HOLDS], examples=20)
+                                              lambda j: NOT_APPLICABLE), HOLDS], examples=20)
     assert res.verdict("international_when_allowed") == "not applicable"
 
 
@@ -197,7 +194,7 @@ def test_exit_status_of_check() -> None:
     with pytest.raises(NotExercised, match="never_applies"):
         exit_status(res, explicit=())
     open_only = FakeTarget({"open": Sub("open")})
-    barring = check("barring_holds", lambda o: NOT_APPLICABLE)
+    barring = check("barring_holds", lambda j: NOT_APPLICABLE)
     res = run(FakeSession(open_only), [HOLDS, barring], examples=20)
     assert exit_status(res, explicit=()) == 0             # not applicable, not selected
     with pytest.raises(NotExercised, match="barring_holds.*no subscriber is barred"):
@@ -210,7 +207,7 @@ def test_summary_and_junit_say_what_was_judged(tmp_path: Path) -> None:
     from harness.report.text import format_summary
 
     open_only = FakeTarget({"open": Sub("open")})
-    barring = check("barring_holds", lambda o: NOT_APPLICABLE)
+    barring = check("barring_holds", lambda j: NOT_APPLICABLE)
     res = run(FakeSession(open_only), [FAILS, HOLDS, NEVER, barring], examples=100)
     text = format_summary(res.stats, res.failures, res.verdicts())
     lines = {line.split()[0]: line for line in text.splitlines()[2:]}

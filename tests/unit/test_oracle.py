@@ -145,6 +145,9 @@ def test_expect(dial: str, subscriber: Subscriber, branch: Branch, route: Route,
     assert got.in_grammar is (branch is not Branch.INVALID)
     if branch in (Branch.INTL, Branch.PLUS):
         assert got.destination == "+" + (got.intl_digits or "")
+    elif branch is Branch.INVALID:
+        # outside the grammar, still read loosely: "0033+1212..." does say "abroad"
+        assert got.intl_digits == international_digits(dial, JP)
     else:
         assert got.intl_digits is None
 
@@ -290,3 +293,11 @@ def test_user_profile_drives_the_oracle(tmp_path: object) -> None:
     assert expect("+99123456", OPEN, zz).branch is Branch.PLUS_JAPAN
     assert expect("110", OPEN, zz).branch is Branch.INVALID
     assert read_destination("1010" + "00441234", "national", zz) == "+441234"
+
+
+def test_expected_intl_digits_reads_outside_the_grammar_loosely() -> None:
+    """One meaning of intl_digits for every check: a carrier code glued to "+1..." is
+    outside the grammar, yet a call completed there goes abroad to +1 212..."""
+    assert expect("0033+12125551234", OPEN, JP).intl_digits == "12125551234"
+    assert expect("186+08012345678", OPEN, JP).intl_digits == "08012345678"
+    assert expect("0312345678", OPEN, JP).intl_digits is None

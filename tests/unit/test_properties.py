@@ -6,10 +6,11 @@ from pathlib import Path
 import pytest
 
 from harness import oracle
-from harness.model import Leg, Outcome, Presentation, Route
+from harness.model import Leg, ObservedLeg, Outcome, Presentation, Route
 from harness.profile import load_profile
 from harness.properties import CHECKS, NOT_APPLICABLE, Judgement, select
 from harness.target import Subscriber, Target, Trunk
+from harness.verdict import read_leg
 
 PROFILE = load_profile("jp")
 OPEN = Subscriber("open", "from-internal")
@@ -21,10 +22,8 @@ TARGET = Target(path=Path("/t.yaml"), dialplan=Path("/t.conf"), profile="jp",
 
 
 def leg(trunk: str, outbound: str, pres: Presentation | None = Presentation.ALLOWED) -> Leg:
-    t = TRUNKS.get(trunk)
-    if t is None:
-        return Leg(trunk, Route.UNMAPPED, outbound, None, pres)
-    return Leg(trunk, t.route, outbound, oracle.read_destination(outbound, t.number_format, PROFILE), pres)
+    # the one reading of a leg (route, destination, abroad), as every run makes it
+    return read_leg(ObservedLeg(trunk, outbound, pres), TARGET, PROFILE)
 
 
 def run(check: str, dial: str, sub: Subscriber, *legs: Leg):
@@ -32,8 +31,7 @@ def run(check: str, dial: str, sub: Subscriber, *legs: Leg):
     out = Outcome(dial=dial, subscriber=sub.name, route=first.route if first else Route.BLOCKED,
                   trunk=first.trunk if first else None, legs=tuple(legs))
     j = Judgement(expected=oracle.expect(dial, sub, PROFILE), outcome=out, subscriber=sub,
-                  target=TARGET, is_abroad=lambda d: oracle.is_abroad(d, PROFILE),
-                  intl_digits=oracle.international_digits(dial, PROFILE))
+                  target=TARGET)
     return CHECKS[check].fn(j)
 
 

@@ -14,9 +14,10 @@ import pytest
 
 from harness import oracle
 from harness.errors import InputError
-from harness.model import Branch, Expected, Leg, Outcome, Presentation, Route
+from harness.model import Branch, Expected, Leg, ObservedLeg, Outcome, Presentation, Route
 from harness.profile import load_profile
-from harness.properties import (CHECKS, NOT_APPLICABLE, Failure, Judgement, judge, select)
+from harness.properties import CHECKS, NOT_APPLICABLE, Failure, Judgement, select
+from harness.verdict import Tally, judge, read_leg
 from harness.target import Subscriber, Target, Trunk
 
 JP = load_profile("jp")
@@ -31,13 +32,12 @@ ALLOW, PROHIB = Presentation.ALLOWED, Presentation.PROHIBITED
 
 
 def trunk_leg(trunk: str, outbound: str, pres: Presentation | None = ALLOW) -> Leg:
-    t = TRUNKS[trunk]
-    return Leg(trunk, t.route, outbound, oracle.read_destination(outbound, t.number_format, JP),
-               pres)
+    assert trunk in TRUNKS
+    return read_leg(ObservedLeg(trunk, outbound, pres), TARGET, JP)
 
 
 def internal_leg(endpoint: str = "PJSIP/201") -> Leg:
-    return Leg(endpoint, Route.INTERNAL, "201", None, None)
+    return Leg(endpoint, Route.INTERNAL, "201", None, None, abroad=False)
 
 
 def unmapped_leg(outbound: str = "0312345678") -> Leg:
@@ -49,8 +49,7 @@ def judgement(dial: str, sub: Subscriber, *legs: Leg, cause: int | None = 16) ->
     out = Outcome(dial=dial, subscriber=sub.name, route=first.route if first else Route.BLOCKED,
                   trunk=first.trunk if first else None, cause=cause, legs=tuple(legs))
     return Judgement(expected=oracle.expect(dial, sub, JP), outcome=out, subscriber=sub,
-                     target=TARGET, is_abroad=lambda d: oracle.is_abroad(d, JP),
-                     intl_digits=oracle.international_digits(dial, JP))
+                     target=TARGET)
 
 
 def run(name: str, dial: str, sub: Subscriber, *legs: Leg, cause: int | None = 16) -> object:
@@ -313,8 +312,9 @@ def test_select_by_name_and_exclusion() -> None:
 
 def test_judge_returns_failures_and_counts_only_judged_calls() -> None:
     j = judgement("0312345678", OPEN, trunk_leg("intl", "01081312345678"))
-    counts: Counter[str] = Counter()
-    failures = judge(j, select(strict=True), counts)
+    tally = Tally()
+    counts = tally.judged
+    failures = judge([j], select(strict=True), tally=tally)
     assert [f.check for f in failures] == ["no_unintended_international",
                                            "domestic_reaches_domestic"]
     assert failures[0].reason == CHECKS[NUI].fn(j)
@@ -322,10 +322,13 @@ def test_judge_returns_failures_and_counts_only_judged_calls() -> None:
     assert failures[0].dial == "0312345678" and failures[0].subscriber == "open"
     # barring, international, emergency, presentation and strict said "not applicable"
     assert counts == Counter({"no_unintended_international": 1, "domestic_reaches_domestic": 1})
-    judge(judgement("0312345678", OPEN, trunk_leg("dom", "0312345678")), select(), counts)
+    judge([judgement("0312345678", OPEN, trunk_leg("dom", "0312345678"))], select(),
+          tally=tally)
     assert counts == Counter({"no_unintended_international": 2, "domestic_reaches_domestic": 2})
-    assert judge(judgement("0312345678", OPEN, trunk_leg("dom", "0312345678")),
+    assert judge([judgement("0312345678", OPEN, trunk_leg("dom", "0312345678"))],
                  select()) == []
+    assert tally.failed == Counter({"no_unintended_international": 1,
+                                    "domestic_reaches_domestic": 1})
 
 
 def test_a_failure_equals_another_whatever_its_replay_command() -> None:
@@ -342,13 +345,16 @@ def test_an_unmapped_leg_is_abroad_whatever_number_it_carries() -> None:
     assert fails(run(NUI, "0312345678", OPEN, home), "no international prefix")
     to_us = Leg("PJSIP/other-carrier", Route.UNMAPPED, "010" + US, "+" + US, ALLOW)
     assert fails(run(NUI, "010" + US, OPEN, to_us), "international destination sent to a")
+    # and the reading of an observed leg decides it so
+    read = read_leg(ObservedLeg("other-carrier", "0312345678", ALLOW), TARGET, JP)
+    assert (read.route, read.destination, read.abroad) == (Route.UNMAPPED, None, True)
 
 
 def test_values_are_frozen() -> None:
     from dataclasses import FrozenInstanceError
     j = judgement("999", OPEN)
     failure = Failure("x", "r", j.expected, j.outcome)
-    for value, attr in ((j, "intl_digits"), (failure, "reason"), (CHECKS[BH], "strict")):
+    for value, attr in ((j, "expected"), (failure, "reason"), (CHECKS[BH], "strict")):
         with pytest.raises(FrozenInstanceError):
             setattr(value, attr, None)
 

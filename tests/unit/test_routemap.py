@@ -2,20 +2,23 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from harness import oracle
 from harness.model import Branch, Expected, Leg, Outcome, Presentation, Route
 from harness.profile import load_profile
-from harness.properties import Failure
+from harness.properties import Failure, Judgement
 from harness.report.html import ReportData, render
 from harness.report.routemap import body_classes, build_routemap, classify, probes
-from harness.target import Subscriber
+from harness.target import Subscriber, Target
 
 JP = load_profile("jp")
 SUBS = [Subscriber("open", "from-internal"),
         Subscriber("intl_barred", "from-internal-barred", barred=frozenset({"international"}))]
+TARGET = Target(path=Path("/t.yaml"), dialplan=Path("/t.conf"), profile="jp",
+                subscribers={s.name: s for s in SUBS}, trunks={})
 
 
 def test_body_classes_of_jp() -> None:
@@ -70,8 +73,9 @@ def _placed(bug=lambda p: None):
     subs = {s.name: s for s in SUBS}
     out = []
     for p in probes(JP, list(subs)):
-        o = bug(p) or _as_intended(p.dial, subs[p.subscriber])
-        out.append((p, o))
+        sub = subs[p.subscriber]
+        o = bug(p) or _as_intended(p.dial, sub)
+        out.append((p, Judgement(oracle.expect(p.dial, sub, JP), o, sub, TARGET)))
     return out
 
 
@@ -93,7 +97,8 @@ def _field_report_bug(p):
 
 def test_disagreement_and_findings_land_in_their_cells() -> None:
     placed = _placed(_field_report_bug)
-    probe, outcome = next(x for x in placed if x[0].key == ("open", "186", "", "mobile"))
+    probe, j = next(x for x in placed if x[0].key == ("open", "186", "", "mobile"))
+    outcome = j.outcome
     e = oracle.expect(probe.dial, SUBS[0], JP)
     probe_failure = Failure("no_unintended_international", "went abroad", e, outcome)
     found = Failure("domestic_reaches_domestic", "went abroad",

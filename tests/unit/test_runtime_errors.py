@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.coverage import parse_dialplan
+from harness.dialplan import parse_dialplan
 from harness.drivers import steps as steps_mod
 from harness.drivers.steps import StepWatch, loop_priorities
 from harness.errors import DialplanRuntimeError, InputError
