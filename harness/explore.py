@@ -87,6 +87,9 @@ class ExploreResult:
     generated: int = 0
     #: Hypothesis runs made (see module doc)
     rounds: int = 0
+    #: per failed property, the calls placed (special table, generated and shrink steps,
+    #: in order) up to and including the batch that first broke it: calls to detection
+    first_detection: dict[str, int] = field(default_factory=dict)
 
     def verdict(self, name: str) -> str:
         """OK, FAILED, NOT_EXERCISED (judged no call) or NOT_APPLICABLE (cannot apply)."""
@@ -223,6 +226,7 @@ def explore(session: Session, checks: Sequence[CheckInfo], *, examples: int = de
     everything: list[Failure] = []
     counters = {"calls": 0, "batches": 0, "outcomes": 0, "generated": 0}
     step_counts: Counter[tuple[str, str, int, str]] = Counter()
+    first_detection: dict[str, int] = {}
     started = time.monotonic()
     # what the calls being placed are: "special" (the table), "generated" (count
     # against the budget) or "shrink" (shrink steps and Hypothesis's final replays)
@@ -251,6 +255,7 @@ def explore(session: Session, checks: Sequence[CheckInfo], *, examples: int = de
             st_.seconds += tally.seconds.get(info.name, 0.0)
         for f in failures:
             everything.append(f)
+            first_detection.setdefault(f.check, counters["calls"])
             if f.check not in best or _smaller(f, best[f.check]):
                 best[f.check] = f
         if on_batch is not None:
@@ -358,4 +363,5 @@ def explore(session: Session, checks: Sequence[CheckInfo], *, examples: int = de
                          batches=counters["batches"], seconds=time.monotonic() - started,
                          outcomes_seen=counters["outcomes"], all_failures=everything,
                          step_counts=step_counts, budget=budget,
-                         generated=counters["generated"], rounds=rounds)
+                         generated=counters["generated"], rounds=rounds,
+                         first_detection=first_detection)

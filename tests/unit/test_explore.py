@@ -237,3 +237,15 @@ def test_a_group_from_hypothesis_is_split_findings_from_errors() -> None:
         _split(ExceptionGroup("errors", [ValueError("a"), ExceptionGroup("g", [TypeError()])]))
     with pytest.raises(NoOutcome):
         _split(BaseExceptionGroup("abort", [finding, _Abort(NoOutcome(["110 as open"], 1.0))]))
+
+
+def test_first_detection_counts_the_calls_up_to_the_first_failing_batch() -> None:
+    session = FakeSession(TWO)
+    res = run(session, [FAILS, HOLDS], examples=300, extra_dials=("0312345678", "110"))
+    # the special table (2 dial strings x 2 subscribers) is the first batch and fails
+    assert res.first_detection == {"always_fails": 4}
+    late = FakeSession(TWO)
+    res = run(late, [check("late", lambda j: "bad" if len(late.placed) > 40 else None)],
+              examples=300)
+    assert "late" in res.failures and res.first_detection["late"] > 40
+    assert res.first_detection["late"] <= res.calls
