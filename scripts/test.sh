@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/provision.sh
-exec python3 -m pytest -n "${DIALHARNESS_WORKERS:-2}" "$@"
+# --durations: where CI time goes, printed at the end of every run
+exec python3 -m pytest -n "${DIALHARNESS_WORKERS:-2}" --durations=25 "$@"

@@ -13,11 +13,11 @@ import pytest
 from .conftest import DIALPLANS, JP_OFFICE, run_cli
 
 SEEDS = (1, 2, 3, 4, 5)
-#: a mutant run now searches every property on the whole budget (not only until the
-#: first failure), so it costs about what a correct plan's run costs: three seeds keep
-#: the suite's time where it was with five (seeds 1-5 were all checked by hand when the
-#: exact sets were asserted)
-MUTANT_SEEDS = (1, 2, 3)
+#: a mutant run searches every property on the whole budget (not only until the first
+#: failure), so it costs about what a correct plan's run costs: two seeds keep CI under
+#: 45 minutes (seeds 1-5 were all checked by hand when the exact sets were asserted;
+#: scripts/mutation.sh and benchmarks/ run more)
+MUTANT_SEEDS = (1, 2)
 CORRECT = [JP_OFFICE] + sorted((DIALPLANS / "styles").glob("*.yaml"))
 MUTANTS = sorted((DIALPLANS / "mutants").glob("*.yaml"))
 _BREAKS = re.compile(r"^;\s*breaks:\s*(.+)$", re.MULTILINE)
