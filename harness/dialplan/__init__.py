@@ -14,6 +14,9 @@ from __future__ import annotations
 from .match import pattern_matches, specificity
 from .model import Context, Dialplan, Priority
 from .parse import parse_dialplan
+from .reach import (DIAL_CHARS, MAX_DIAL, Comparison, Hop, Landing, Position, Reach, Shape,
+                    Slice, Unresolved, pattern_shape, reachable)
 
-__all__ = ["Context", "Dialplan", "Priority", "parse_dialplan", "pattern_matches",
-           "specificity"]
+__all__ = ["DIAL_CHARS", "MAX_DIAL", "Comparison", "Context", "Dialplan", "Hop", "Landing",
+           "Position", "Priority", "Reach", "Shape", "Slice", "Unresolved", "parse_dialplan",
+           "pattern_matches", "pattern_shape", "reachable", "specificity"]
