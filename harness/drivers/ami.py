@@ -142,9 +142,11 @@ class AmiDriver(PlacingDriver[_Call]):
         try:
             call.action_id = self.ami.send("Originate", fields, callback=self._on_originate_ack,
                                            variables=dict(sub.variables))
-        except PbxDied:
+        except PbxDied as exc:
+            # the same error whether the loss is seen here or at the top of the loop
             self._dead = ""
-            raise
+            raise PbxDied(f"lost the PBX ({self.pbx.describe()}): {exc}",
+                          [c.request.dial for c in self._calls.values()]) from exc
         self._by_action[call.action_id] = call
         return call
 
