@@ -48,6 +48,7 @@ that still fails.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -211,15 +212,17 @@ def _starts_like(stem: _Stem, shape: Shape) -> bool:
 # Per pattern and profile, which of its numbers fit: the same few dozen patterns are asked
 # about once per chain that reaches them.
 @functools.lru_cache(maxsize=1024)
-def _real_forms(shape: Shape, book: _Book) -> tuple[tuple[_Stem, ...], ...]:
+def _real_forms(name: str, book: _Book) -> tuple[tuple[_Stem, ...], ...]:
     """The profile's numbers the pattern matches, per form."""
+    shape = pattern_shape(name)
     return tuple(f for f in (tuple(s for s in form if _fits(s, shape, MAX_DIAL))
                              for form in book.forms) if f)
 
 
 @functools.lru_cache(maxsize=1024)
-def _near_forms(shape: Shape, book: _Book) -> tuple[tuple[_Stem, ...], ...]:
+def _near_forms(name: str, book: _Book) -> tuple[tuple[_Stem, ...], ...]:
     """The profile's numbers that start like the pattern but that it does not match."""
+    shape = pattern_shape(name)
     return tuple(f for f in (tuple(s for s in form if _starts_like(s, shape)
                                    and not _fits(s, shape, MAX_DIAL))
                              for form in book.forms) if f)
@@ -359,7 +362,7 @@ def _matching(shape: Shape, book: _Book, max_length: int) -> st.SearchStrategy[s
     if not book.forms or not _wild_last(shape):
         return plain
     pieces = [plain]
-    real = _real_forms(shape, book)
+    real = _real_forms(shape.name, book)
     if real:
         pieces.append(_numbers(real, shape, max_length))
     if shape.max_length is None and shape.fixed:
@@ -433,7 +436,7 @@ def _boundaries(shape: Shape, book: _Book, max_length: int) -> st.SearchStrategy
         pieces.append(_outside_at(shortest, tuple(positions)))
     if book.forms:
         # real numbers that start like the pattern but that it does not match
-        near = _near_forms(shape, book)
+        near = _near_forms(shape.name, book)
         if near:
             numbers = _numbers(near, shape if shape.max_length is not None else None,
                                max_length)
@@ -696,7 +699,7 @@ class _Builder:
         self._near: dict[tuple[str, int], st.SearchStrategy[str]] = {}
         self._regex: dict[str, st.SearchStrategy[str] | None] = {}
         self._conditions: dict[Comparison, _Condition | None] = {}
-        self._chars: dict[tuple[tuple[Shape, Slice], ...], tuple[str, ...]] = {}
+        self._chars: dict[tuple[tuple[str, Slice], ...], tuple[str, ...]] = {}
         # A comparison belongs to the chain of the extension that makes it; a routine
         # called at "s" (Gosub(cid,s,1(${EXTEN}))) tests the caller's string, so its
         # comparisons also belong to whatever the caller goes on to.
@@ -736,11 +739,14 @@ class _Builder:
         if rx not in self._regex:
             strategy: st.SearchStrategy[str] | None = st.from_regex(
                 rx, fullmatch=True, alphabet=DIAL_ALPHABET)
-            try:
-                assert strategy is not None
-                strategy.validate()
-            except InvalidArgument:
-                strategy = None  # it needs characters no phone sends
+            # A regex that names a letter may need characters no phone sends; building
+            # one to find out is slow, so only those are tried now.
+            if re.search(r"[A-Za-z]", re.sub(r"\\.", "", rx)):
+                try:
+                    assert strategy is not None
+                    strategy.validate()
+                except InvalidArgument:
+                    strategy = None
             self._regex[rx] = strategy
         return self._regex[rx]
 
@@ -760,14 +766,15 @@ class _Builder:
             self._conditions[c] = out
         return self._conditions[c]
 
-    def chars(self, outer: tuple[tuple[Shape, Slice], ...]) -> tuple[str, ...]:
-        """What each position of the dialed string may be for the calling patterns, each
-        seeing its slice; digits where none says (a phone dials digits)."""
+    def chars(self, outer: tuple[tuple[str, Slice], ...]) -> tuple[str, ...]:
+        """What each position of the dialed string may be for the calling patterns (by
+        name), each seeing its slice; digits where none says (a phone dials digits)."""
         if outer not in self._chars:
             out: list[str] = []
+            shapes = [(pattern_shape(name), s) for name, s in outer]
             for pos in range(MAX_DIAL):
                 allowed = set(DIAL_ALPHABET)
-                for shape, s in outer:
+                for shape, s in shapes:
                     if pos < s.start:
                         continue
                     here = shape.chars_at(pos - s.start + len(s.prefix))
@@ -797,9 +804,9 @@ class _Builder:
         room = MAX_DIAL - seen.start + len(seen.prefix)
         if room <= len(seen.prefix):
             return None
-        outer = tuple((pattern_shape(h.pattern), h.seen) for h in hops[:anchor]
-                      if not h.seen.literal)
-        need = max([s.start - len(s.prefix) + shape.min_length for shape, s in outer] + [0])
+        outer = tuple((h.pattern, h.seen) for h in hops[:anchor] if not h.seen.literal)
+        need = max([s.start - len(s.prefix) + pattern_shape(name).min_length
+                    for name, s in outer] + [0])
         last = hops[anchor]
         if last.pattern == "i":
             core = near = self.unmatched(last.entry, room)

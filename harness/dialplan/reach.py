@@ -155,11 +155,11 @@ class Shape:
     def literal(self) -> bool:
         return not self.name.startswith("_")
 
-    @property
+    @functools.cached_property
     def min_length(self) -> int:
         return sum(1 for p in self.positions if p.repeat != "*")
 
-    @property
+    @functools.cached_property
     def max_length(self) -> int | None:
         """None when a ``.`` or ``!`` makes it unbounded."""
         return None if any(p.repeat for p in self.positions) else len(self.positions)
