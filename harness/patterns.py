@@ -12,6 +12,22 @@ import functools
 import re
 
 
+def set_ranges(chars: str) -> list[tuple[str, str, bool]]:
+    """The members of a ``[...]`` set (without its brackets), in order, as
+    ``(low, high, single)``: ``a-b`` is a range, any other character itself
+    (``single``, low == high). A reversed range (``9-0``) is kept as written."""
+    out = []
+    k = 0
+    while k < len(chars):
+        if k + 2 < len(chars) and chars[k + 1] == "-":
+            out.append((chars[k], chars[k + 2], False))
+            k += 3
+        else:
+            out.append((chars[k], chars[k], True))
+            k += 1
+    return out
+
+
 @functools.lru_cache(maxsize=4096)
 def body_regex(body: str, *, resource: bool = False) -> re.Pattern[str]:
     """The pattern ``body`` (an extension pattern without its leading ``_``)."""
@@ -34,16 +50,8 @@ def body_regex(body: str, *, resource: bool = False) -> re.Pattern[str]:
             pass
         elif c == "[" and body.find("]", i + 1) > i:
             j = body.find("]", i + 1)
-            chars = body[i + 1:j]
-            parts = []
-            k = 0
-            while k < len(chars):
-                if k + 2 < len(chars) and chars[k + 1] == "-":
-                    parts.append(f"{re.escape(chars[k])}-{re.escape(chars[k + 2])}")
-                    k += 3
-                else:
-                    parts.append(re.escape(chars[k]))
-                    k += 1
+            parts = [re.escape(lo) if single else f"{re.escape(lo)}-{re.escape(hi)}"
+                     for lo, hi, single in set_ranges(body[i + 1:j])]
             out.append("[" + "".join(parts) + "]")
             i = j
         else:

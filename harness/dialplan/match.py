@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from ..patterns import body_regex
+from ..patterns import body_regex, set_ranges
 
 __all__ = ["pattern_matches", "specificity"]
 
@@ -53,16 +53,8 @@ def specificity(pattern: str) -> tuple[int, ...]:
         elif c == "[":
             j = body.find("]", i + 1)
             j = len(body) if j < 0 else j
-            chars = body[i + 1:j]
-            count = 0
-            k = 0
-            while k < len(chars):
-                if k + 2 < len(chars) and chars[k + 1] == "-":
-                    count += max(1, ord(chars[k + 2]) - ord(chars[k]) + 1)
-                    k += 3
-                else:
-                    count += 1
-                    k += 1
+            count = sum(max(1, ord(hi) - ord(lo) + 1)
+                        for lo, hi, _single in set_ranges(body[i + 1:j]))
             key.append(count << 8)
             i = j
         else:

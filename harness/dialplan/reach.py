@@ -41,6 +41,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from ..errors import ConfigError
+from ..patterns import set_ranges
 from .match import pattern_matches
 from .model import Dialplan, Priority
 
@@ -216,17 +217,9 @@ def pattern_shape(name: str) -> Shape:
                 pass
             elif c == "[" and body.find("]", i + 1) > i:
                 j = body.find("]", i + 1)
-                chars = body[i + 1:j]
-                members = []
-                k = 0
-                while k < len(chars):
-                    if k + 2 < len(chars) and chars[k + 1] == "-":
-                        members += [chr(o) for o in range(ord(chars[k]), ord(chars[k + 2]) + 1)]
-                        k += 3
-                    else:
-                        members.append(chars[k])
-                        k += 1
-                positions.append(Position(_simplest_first("".join(members))))
+                members = "".join(chr(o) for lo, hi, _single in set_ranges(body[i + 1:j])
+                                  for o in range(ord(lo), ord(hi) + 1))
+                positions.append(Position(_simplest_first(members)))
                 i = j
             else:
                 positions.append(Position(c))
