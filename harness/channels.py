@@ -27,7 +27,7 @@ from .dialapp import DialTarget, dial_targets
 from .errors import DialplanError, DialplanRuntimeError, UnmappedChannel
 from .model import Observation, Step
 from .target import Target
-from .verdict import resource_of
+from .verdict import is_mapped, resource_of
 
 #: application -> index of its argument that lists resources joined by '&'
 CHANNEL_APPS = {"dial": 0, "page": 0, "retrydial": 3, "originate": 0}
@@ -169,12 +169,11 @@ def check_observations(target: Target, dialplan: Dialplan,
                         detail=f" (call {out.dial!r} as {out.subscriber}, "
                                f"{step.context},{step.exten},{step.priority})")
         for leg in out.legs:
-            resource = resource_of(leg.endpoint)
-            if leg.endpoint not in target.trunks and not target.internal.has_endpoint(resource):
+            if not is_mapped(leg.endpoint, target):
                 step = _dial_step(out.steps)
                 path, line = _line_of(target, dialplan, step) if step else (
                     str(target.dialplan), None)
-                raise UnmappedChannel(resource, path=path, line=line,
+                raise UnmappedChannel(resource_of(leg.endpoint), path=path, line=line,
                                       detail=f" (call {out.dial!r} as {out.subscriber})")
 
 

@@ -37,11 +37,21 @@ def resource_of(endpoint: str) -> str:
     return endpoint if "/" in endpoint else f"PJSIP/{endpoint}"
 
 
+def is_internal(endpoint: str, target: Target) -> bool:
+    """The endpoint of a leg is a phone of the PBX (the target's ``internal`` endpoints)."""
+    return target.internal.has_endpoint(resource_of(endpoint))
+
+
+def is_mapped(endpoint: str, target: Target) -> bool:
+    """The target names the endpoint of a leg: a trunk or an internal endpoint."""
+    return endpoint in target.trunks or is_internal(endpoint, target)
+
+
 def read_leg(leg: ObservedLeg, target: Target, profile: Profile) -> Leg:
     """Where the route of a leg is decided: by the trunk its endpoint is, in the target."""
     trunk = target.trunks.get(leg.endpoint)
     if trunk is None:
-        internal = target.internal.has_endpoint(resource_of(leg.endpoint))
+        internal = is_internal(leg.endpoint, target)
         # an unmapped leg is refused as an error by Session.place before any check runs;
         # judged on its own, a channel nobody mapped may well be a second carrier: abroad
         return Leg(trunk=leg.endpoint, route=Route.INTERNAL if internal else Route.UNMAPPED,
@@ -150,5 +160,5 @@ def verdict(observations: Iterable[Observation], target: Target, profile: Profil
                  replay=replay, tally=tally)
 
 
-__all__ = ["Replay", "Tally", "judge", "judgement", "observed_legs", "read", "read_leg",
-           "resource_of", "verdict"]
+__all__ = ["Replay", "Tally", "is_internal", "is_mapped", "judge", "judgement",
+           "observed_legs", "read", "read_leg", "resource_of", "verdict"]

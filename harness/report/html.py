@@ -118,7 +118,6 @@ def write_report(path: str | Path, *, target: Target, profile: Profile,
     """check/fuzz: render a run's result and its route map (whose representative calls
     the command placed after the run). Writes only: places no call."""
     subs = list(target.subscribers.values())
-    rmap, wanted = routemap, range(probes_placed)
     coverages = (coverage_of(dialplan, result.step_counts),) if dialplan else ()
     n = len(result.failures)
     rate = result.calls / result.seconds if result.seconds else 0.0
@@ -133,9 +132,9 @@ def write_report(path: str | Path, *, target: Target, profile: Profile,
                          for name, s in result.stats.items()),
         facts=(("calls placed", f"{result.calls} in {result.batches} batches"),
                ("time", f"{result.seconds:.1f} s ({rate:.0f} calls/s)"),
-               ("route map", f"{len(wanted)} representative calls, placed after the run"),
+               ("route map", f"{probes_placed} representative calls, placed after the run"),
                ("target", str(target.path)), ("dialplan", str(target.dialplan))),
-        routemap=rmap,
+        routemap=routemap,
         failures=failure_views(result.failures, result.all_failures, dialplan),
         coverages=coverages)
     _write(path, render(data))

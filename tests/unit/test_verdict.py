@@ -112,3 +112,12 @@ def test_an_unknown_subscriber_is_an_input_error() -> None:
     from harness.errors import DialharnessError
     with pytest.raises(DialharnessError):
         verdict.judgement(Observation("110", "nobody"), TARGET, JP)
+
+
+def test_one_reading_of_which_endpoints_the_target_maps() -> None:
+    """channels.check_observations refuses exactly the legs read_leg reads as unmapped."""
+    for endpoint, mapped in (("dom", True), ("201", True), ("2011", False), ("nowhere", False),
+                             ("DAHDI/g0", False)):
+        assert verdict.is_mapped(endpoint, TARGET) is mapped, endpoint
+        assert (read(endpoint, "0312345678").route is not Route.UNMAPPED) is mapped, endpoint
+    assert verdict.is_internal("201", TARGET) and not verdict.is_internal("dom", TARGET)
