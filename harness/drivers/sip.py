@@ -105,6 +105,8 @@ class _Call(PlacedCall):
     legs: list[_Leg] = field(default_factory=list)
     final: tuple[int, str] | None = None
     final_at: float = 0.0
+    #: the phone had every call slot held when the call reached it (a slot count)
+    waiting_slot: int | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -241,7 +243,10 @@ class SipDriver(PlacingDriver[_Call]):
         user = urllib.parse.quote(req.dial, safe="+*")
         uri = f"sip:{user}@127.0.0.1:{self.pbx.sip_port}"
         try:
-            worker.send({"op": "call", "id": call.seq, "user": call.phone, "uri": uri})
+            # a call the phone cannot start yet (every pjsua slot held) waits for a slot
+            # for as long as the call may take, then is an error, never dropped
+            worker.send({"op": "call", "id": call.seq, "user": call.phone, "uri": uri,
+                         "timeout": self._timeout_of(req)})
         except PbxError as exc:
             call.failure = str(exc)
         return call
@@ -324,7 +329,12 @@ class SipDriver(PlacingDriver[_Call]):
         ev = call.events
         final = f"{call.final[0]} {call.final[1]}" if call.final else "none"
         unmatched = sum(1 for l in call.legs if l.invite is None)
-        return (f"{call.request.dial!r} as {call.request.subscriber}: phone Call-ID "
+        waited = ""
+        if call.waiting_slot is not None and call.sip_call_id is None:
+            worker = call.worker.index if call.worker is not None else "?"
+            waited = (f"; phone worker {worker} had all its call slots held "
+                      f"({call.waiting_slot}) and had not started it")
+        return (f"{call.request.dial!r} as {call.request.subscriber}{waited}: phone Call-ID "
                 f"{call.sip_call_id or 'not reported'}, final response {final}; last step "
                 f"{ev.last_step()}; channels still up: {ev.live_names()}; legs seen: "
                 f"{len(call.legs)} ({unmatched} without the carrier's INVITE)")
@@ -348,6 +358,8 @@ class SipDriver(PlacingDriver[_Call]):
                 if call.channel_call_id is not None and call.channel_call_id != call.sip_call_id:
                     call.failure = (f"correlation: channel of Call-ID {call.channel_call_id} "
                                     f"was taken for the call with Call-ID {call.sip_call_id}")
+            elif ev == "waiting":
+                call.waiting_slot = int(msg.get("held", 0))
             elif ev == "final":
                 call.final = (int(msg.get("status", 0)), str(msg.get("reason", "")))
                 call.final_at = time.monotonic()

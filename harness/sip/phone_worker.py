@@ -3,21 +3,32 @@
 Run as ``python -m harness.sip.phone_worker``. Protocol, one JSON object per line:
 
     parent -> stdin   {"op": "call", "id": 7, "user": "dialharness-phone-open",
-                       "uri": "sip:0312345678@127.0.0.1:5080"}
+                       "uri": "sip:0312345678@127.0.0.1:5080", "timeout": 10.0}
                       {"op": "hangup", "id": 7}        give up on a call (CANCEL/BYE)
                       {"op": "stop"}                    (or EOF on stdin)
     worker -> stdout  {"ev": "ready", "port": 41234}
+                      {"ev": "waiting", "id": 7, "held": 4}   every call slot is held
                       {"ev": "started", "id": 7, "call_id": "..."}   the INVITE went out
                       {"ev": "final", "id": 7, "status": 403, "reason": "Forbidden"}
-                      {"ev": "error", "id": 7, "message": "..."}     makeCall refused
+                      {"ev": "error", "id": 7, "message": "..."}     not placed
 
 pjsua2 as measured on these machines (/work/shared/sip-notes.md): one Python thread
 (threadCnt=0, mainThreadOnly, libHandleEvents polled here, calls ended from this loop
 and never inside a callback), null audio, loop media transport (no RTP sockets: the
 wheel aborts past 64 sockets), at most 4 calls at once per Endpoint (a 5th makeCall
-fails with PJ_ETOOMANY, and a slot frees a little after DISCONNECTED, so such a call is
-queued and retried). pjsua2 prints to stdout before its log config applies, so the
+fails with PJ_ETOOMANY). pjsua2 prints to stdout before its log config applies, so the
 protocol uses a private copy of fd 1 and fd 1 itself is sent to /dev/null.
+
+Call slots. pjsua reports DISCONNECTED for a call *we* hang up at once (pjsua_call_hangup
+calls on_call_state before the CANCEL or BYE is even sent), but its slot stays taken
+until that transaction ends (the 487 to our CANCEL, the 200 to our BYE: longer under
+load, up to 32 s if the PBX never answers). So the worker counts a slot as held from
+makeCall until pjsua has really freed it: a call that ended by itself frees its slot
+before libHandleEvents returns; a call we hung up is kept in ``releasing`` (by its
+pjsua call id) until pjsua says that id has no session any more. makeCall is only tried
+while fewer than MAX_CALLS slots are held. A call waiting for a slot stays queued (the
+parent is told once, ``{"ev": "waiting", "id": 7, "held": 4}``) until its own timeout
+(``"timeout"`` of the call op), and only then is it an ``error``: never dropped.
 """
 from __future__ import annotations
 
@@ -30,8 +41,8 @@ from collections import deque
 
 MAX_CALLS = 4
 PJ_ETOOMANY = 70010
-#: a call the phone could not even start is retried for this long (slots freeing up)
-RETRY_FOR = 5.0
+#: how long a call waits for a free slot when the parent gives no timeout
+DEFAULT_TIMEOUT = 10.0
 
 
 def main() -> int:
@@ -65,7 +76,10 @@ def main() -> int:
 
     accounts: dict[str, object] = {}
     calls: dict[int, object] = {}        # id -> live pjsua2 Call
-    queue: deque[tuple[int, str, str, float]] = deque()  # (id, user, uri, first try)
+    #: pjsua call ids of calls we hung up whose slot pjsua has not freed yet -> since
+    releasing: dict[int, float] = {}
+    queue: deque[tuple[int, str, str, float]] = deque()  # (id, user, uri, deadline)
+    told_waiting: set[int] = set()
     changed: list[int] = []
     stopping = False
 
@@ -73,6 +87,7 @@ def main() -> int:
         def __init__(self, acc: object, cid: int) -> None:
             super().__init__(acc)
             self.cid = cid
+            self.pjsua_id = -1
             self.answered = False
             self.hung = False
             self.state = 0
@@ -103,17 +118,41 @@ def main() -> int:
             accounts[user] = acc
         return acc
 
-    def start(cid: int, user: str, uri: str, first: float) -> bool:
-        """False: no free slot, try again later."""
+    def slot_free(pjsua_id: int) -> bool:
+        """pjsua has no session in this call slot any more (its get_info fails)."""
+        probe = pj.Call(next(iter(accounts.values())), pjsua_id)
+        try:
+            probe.getInfo()
+        except pj.Error:
+            return True
+        finally:
+            # id bound, not active (free, or hanging up): the destructor only clears the
+            # slot's user data, which pjsua2 cleared already when it reported DISCONNECTED
+            del probe
+        return False
+
+    def held() -> int:
+        for pjsua_id in list(releasing):
+            if slot_free(pjsua_id):
+                del releasing[pjsua_id]
+        return len(calls) + len(releasing)
+
+    def slots() -> str:
+        return (f"{len(calls)} call(s) in progress, {len(releasing)} hung up and not yet "
+                f"released by pjsua")
+
+    def start(cid: int, user: str, uri: str) -> bool:
+        """False: no free slot after all, try again later."""
         call = Call(account(user), cid)
         prm = pj.CallOpParam(True)
         try:
             call.makeCall(uri, prm)
         except pj.Error as exc:
-            if exc.status == PJ_ETOOMANY and time.monotonic() - first < RETRY_FOR:
+            if exc.status == PJ_ETOOMANY:
                 return False
             emit({"ev": "error", "id": cid, "message": f"makeCall: {exc.info()}"})
             return True
+        call.pjsua_id = call.getId()
         calls[cid] = call
         try:
             call_id = call.getInfo().callIdString
@@ -136,7 +175,7 @@ def main() -> int:
     emit({"ev": "ready", "port": int(port)})
     stop_deadline = None
     while True:
-        busy = bool(calls or queue)
+        busy = bool(calls or queue or releasing)
         r, _, _ = select.select([stdin], [], [], 0 if busy else 0.02)
         if r and not stopping:
             data = os.read(stdin, 65536)
@@ -150,13 +189,16 @@ def main() -> int:
                 msg = json.loads(line)
                 op = msg.get("op")
                 if op == "call":
-                    queue.append((msg["id"], msg["user"], msg["uri"], time.monotonic()))
+                    wait = float(msg.get("timeout") or DEFAULT_TIMEOUT)
+                    queue.append((msg["id"], msg["user"], msg["uri"],
+                                  time.monotonic() + wait))
                 elif op == "hangup":
                     call = calls.get(msg["id"])
                     if call is not None:
                         hang(call)
                     else:
                         queue = deque(q for q in queue if q[0] != msg["id"])
+                        told_waiting.discard(msg["id"])
                 elif op == "stop":
                     stopping = True
         if stopping and stop_deadline is None:
@@ -164,11 +206,25 @@ def main() -> int:
             queue.clear()
             for call in calls.values():
                 hang(call)
-        while queue and len(calls) < MAX_CALLS:
-            cid, user, uri, first = queue[0]
-            if not start(cid, user, uri, first):
-                break
-            queue.popleft()
+        while queue:
+            cid, user, uri, deadline = queue[0]
+            if held() < MAX_CALLS and start(cid, user, uri):
+                queue.popleft()
+                told_waiting.discard(cid)
+                continue
+            # every slot is held: the queue waits (in order), each call until its deadline
+            now = time.monotonic()
+            for item in list(queue):
+                if item[3] <= now:
+                    queue.remove(item)
+                    told_waiting.discard(item[0])
+                    emit({"ev": "error", "id": item[0], "message": (
+                        f"no free call slot in this phone (at most {MAX_CALLS}) before the "
+                        f"call's timeout: {slots()}")})
+                elif item[0] not in told_waiting:
+                    told_waiting.add(item[0])
+                    emit({"ev": "waiting", "id": item[0], "held": len(calls) + len(releasing)})
+            break
         ep.libHandleEvents(2 if busy else 0)
         while changed:
             cid = changed.pop(0)
@@ -179,6 +235,10 @@ def main() -> int:
                 status = 200 if call.answered else call.status  # type: ignore[attr-defined]
                 emit({"ev": "final", "id": cid, "status": status,
                       "reason": call.reason})  # type: ignore[attr-defined]
+                if call.hung:  # type: ignore[attr-defined]
+                    # reported at once by our hangup: the slot is freed when the CANCEL
+                    # or BYE transaction ends, which pjsua reports to nobody
+                    releasing[call.pjsua_id] = time.monotonic()  # type: ignore[attr-defined]
                 del calls[cid]
                 del call
             elif call.state == pj.PJSIP_INV_STATE_CONFIRMED:  # type: ignore[attr-defined]
