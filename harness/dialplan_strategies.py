@@ -934,9 +934,37 @@ def _access_codes(target: object | None) -> tuple[str, ...]:
     return tuple(c for c in codes if isinstance(c, str) and is_dialable(c))
 
 
+def _leading(c: Comparison) -> str:
+    """The characters any text the comparison holds true for begins with."""
+    if c.kind == "literal":
+        return c.value
+    m = re.match(r"\^((?:[0-9*#]|\[\+\]|\\\+)*)", c.value) if c.kind == "regex" else None
+    return m.group(1).replace("[+]", PLUS).replace("\\+", PLUS) if m else ""
+
+
+def _to_length(draw: st.DrawFn, dial: str, at: Slice, value: str, book: _Book,
+               chars: tuple[str, ...]) -> str:
+    """``dial`` cut or padded so that the text from ``start`` is as long as a real number
+    of the profile that begins with ``value`` (any number length when none does), or one
+    off: a test on how a number *begins* (``REGEX("^0990" ${NUM})``) guards a rule that
+    then sees a whole number, and the rule after it often checks the length too."""
+    spans = sorted({(s.lo, s.hi) for form in book.forms for s in form
+                    if s.text.startswith(value) or value.startswith(s.text)})
+    if spans:
+        lo, hi = spans[_index(draw, spans)]
+        length = lo if lo == hi else draw(_between(lo, hi))
+    elif book.lengths:
+        length = book.lengths[_index(draw, book.lengths)]
+    else:
+        return dial
+    length += (0, 0, -1, 1)[draw(_between(0, 3))]
+    end = min(MAX_DIAL, at.start + max(1, length - len(at.prefix)))
+    return _pad(draw, dial, end, chars)[:end]
+
+
 @st.composite
 def _drawn(draw: st.DrawFn, groups: tuple[tuple[tuple[str, str], tuple[_Plan, ...]], ...],
-           wrap: st.SearchStrategy[str]) -> str:
+           wrap: st.SearchStrategy[str], book: _Book | None = None) -> str:
     plans = groups[_index(draw, groups)][1]
     plan = plans[_index(draw, plans)]
     # Most strings reach the pattern (a splice keeps the pattern's own characters): they
@@ -951,7 +979,11 @@ def _drawn(draw: st.DrawFn, groups: tuple[tuple[tuple[str, str], tuple[_Plan, ..
         tests = plan.conditions
         conds = tests[_index(draw, tests)]
         cond = conds[_index(draw, conds)]
-        dial = _splice(draw, dial, cond, draw(_BOOLEANS), plan.chars)
+        truth = draw(_BOOLEANS)
+        dial = _splice(draw, dial, cond, truth, plan.chars)
+        if (truth and book is not None and not cond.to_end and cond.at.length is None
+                and cond.comparison.kind != "length" and draw(_between(0, 3))):
+            dial = _to_length(draw, dial, cond.at, _leading(cond.comparison), book, plan.chars)
         dial = _heads(draw, plan, dial, cond.at.start)
         # REGEX() and LEN() of one variable, as in "a country code, then 7-15 digits"
         lengths = plan.lengths.get(cond.at, ()) if cond.comparison.kind != "length" else ()
@@ -996,7 +1028,8 @@ def dialplan_strings_for(dialplan: Dialplan, context: str, profile: Profile,
                                      - len(plan.seen.prefix))
     # shortest first: shrinking moves towards the first group
     groups.sort(key=shortest)
-    strategy = _drawn(tuple(groups), _wrapping(prefixes)).filter(is_dialable)
+    strategy = _drawn(tuple(groups), _wrapping(prefixes),
+                      builder.book).filter(is_dialable)
     return DialplanStrings(reach=reach, groups=tuple(groups), prefixes=prefixes,
                            strategy=strategy)
 

@@ -33,10 +33,14 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed as hyp_seed, settings
 from hypothesis import strategies as st
+from hypothesis import target as hyp_target
+from hypothesis.errors import InvalidArgument
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
 from . import defaults, hypothesis_internals, strategies
+from .dialplan_strategies import dialplan_dial_strings
 from .errors import DialharnessError, InternalError
+from .guidance import ContextReach, CoverageGuide
 from .properties import CheckInfo, Failure
 from .session import Session
 from .verdict import Tally
@@ -90,6 +94,9 @@ class ExploreResult:
     #: per failed property, the calls placed (special table, generated and shrink steps,
     #: in order) up to and including the batch that first broke it: calls to detection
     first_detection: dict[str, int] = field(default_factory=dict)
+    #: per subscriber context: dialplan priorities reached / reachable, patterns never
+    #: matched (:mod:`harness.guidance`)
+    reach: list[ContextReach] = field(default_factory=list)
 
     def verdict(self, name: str) -> str:
         """OK, FAILED, NOT_EXERCISED (judged no call) or NOT_APPLICABLE (cannot apply)."""
@@ -166,11 +173,48 @@ def not_applicable_to(target: object, checks: Sequence[CheckInfo]) -> dict[str, 
     return {c.name: r for c in checks if (r := reasons.get(c.name))}
 
 
+def dial_string_mix(session: Session) -> st.SearchStrategy[str]:
+    """The element of a batch: half the numbering plan's grammar
+    (:func:`harness.strategies.dial_strings`), half strings aimed at the dialplan under
+    test (:func:`harness.dialplan_strategies.dialplan_dial_strings`, every subscriber
+    context's reachable rules, one context as likely as another).
+
+    Neither alone: the grammar reaches every range of the numbering plan as the profile
+    composes it, wherever the dialplan puts it (a rule on a whole range, a missing range);
+    the dialplan's own patterns and comparisons reach the rule written for one area code,
+    one country code or one length, which the grammar hits only by luck. The grammar comes
+    first, so a failure shrinks towards the grammar's simplest strings when it can.
+    """
+    grammar = strategies.dial_strings(session.profile)
+    aimed = []
+    for ctx in dict.fromkeys(s.context for s in session.target.subscribers.values()):
+        try:
+            aimed.append(dialplan_dial_strings(session.dialplan, ctx, session.profile,
+                                               session.target))
+        except InvalidArgument:
+            continue  # no extension of that context can be dialed: the grammar covers it
+    if not aimed:
+        return grammar
+    return _half_and_half(grammar, tuple(aimed))
+
+
+@st.composite
+def _half_and_half(draw: st.DrawFn, grammar: st.SearchStrategy[str],
+                   aimed: tuple[st.SearchStrategy[str], ...]) -> str:
+    # An explicit coin, not st.one_of: one_of flattens nested one_ofs into one list of
+    # branches and draws among them unevenly, which left the aimed strings about one
+    # in eight (measured). False (the grammar) is what a failure shrinks towards.
+    if not draw(st.booleans()):
+        return draw(grammar)
+    i = draw(st.integers(0, len(aimed) - 1)) if len(aimed) > 1 else 0
+    return draw(aimed[i])
+
+
 def batches(session: Session, batch: int) -> st.SearchStrategy[list[str]]:
     """Lists of 1..batch dial strings; the length shrinks first, so failures shrink to one."""
-    element = strategies.dial_strings(session.profile)
+    element = dial_string_mix(session)
     return st.integers(min_value=1, max_value=batch).flatmap(
-        lambda n: st.lists(element, min_size=n, max_size=n))
+        lambda n: st.lists(element, min_size=n, max_size=n, unique=True))
 
 
 def _smaller(a: Failure, b: Failure) -> bool:
@@ -227,6 +271,8 @@ def explore(session: Session, checks: Sequence[CheckInfo], *, examples: int = de
     counters = {"calls": 0, "batches": 0, "outcomes": 0, "generated": 0}
     step_counts: Counter[tuple[str, str, int, str]] = Counter()
     first_detection: dict[str, int] = {}
+    guide = CoverageGuide(session.dialplan,
+                          {n: s.context for n, s in session.target.subscribers.items()})
     started = time.monotonic()
     # what the calls being placed are: "special" (the table), "generated" (count
     # against the budget) or "shrink" (shrink steps and Hypothesis's final replays)
@@ -243,6 +289,11 @@ def explore(session: Session, checks: Sequence[CheckInfo], *, examples: int = de
             counters["generated"] += len(pairs)
         step_counts.update((s.context, s.exten, s.priority, s.app)
                            for o in observations for s in o.steps)
+        novelty = guide.record(observations)
+        if phase["now"] != "special":
+            # inside the Hypothesis test: its target phase climbs towards batches that
+            # reach dialplan lines the run has rarely or never reached
+            hyp_target(novelty, label="new dialplan lines")
         tally = Tally()
         failures = session.verdict(observations, active, tally=tally)
         for info in active:
@@ -330,7 +381,7 @@ def explore(session: Session, checks: Sequence[CheckInfo], *, examples: int = de
             max_examples=max(1, n_batches), deadline=None, database=db, derandomize=False,
             suppress_health_check=list(HealthCheck), report_multiple_bugs=True,
             verbosity=Verbosity.quiet, print_blob=False,
-            phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+            phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
         )(test)
         if base_seed is not None:
             test = hyp_seed(_round_seed(base_seed, rounds))(test)
@@ -341,7 +392,8 @@ def explore(session: Session, checks: Sequence[CheckInfo], *, examples: int = de
         hypothesis_internals.set_database_key(test, key.encode())
         try:
             with hypothesis_internals.shrink_time_limit(shrink_cap), \
-                    hypothesis_internals.on_shrink_start(mark_shrinking):
+                    hypothesis_internals.on_shrink_start(mark_shrinking), \
+                    hypothesis_internals.no_duplicating_mutations():
                 test()
         except _Abort as abort:
             raise abort.error from None
@@ -364,4 +416,4 @@ def explore(session: Session, checks: Sequence[CheckInfo], *, examples: int = de
                          outcomes_seen=counters["outcomes"], all_failures=everything,
                          step_counts=step_counts, budget=budget,
                          generated=counters["generated"], rounds=rounds,
-                         first_detection=first_detection)
+                         first_detection=first_detection, reach=guide.summary())

@@ -12,7 +12,7 @@ from ..errors import InputError
 from ..explore import FAILED, NOT_APPLICABLE, NOT_EXERCISED, ExploreResult, NotExercised, explore
 from ..properties import CheckInfo, select
 from ..report.junit import Case, write_junit
-from ..report.text import format_failure, format_summary
+from ..report.text import format_failure, format_reach, format_summary
 from ..session import Session, open_session
 from ..target import load_target
 
@@ -152,6 +152,8 @@ def print_result(result: ExploreResult, target_path: Path, *, examples: int | No
     print(f"placed/budget: generated calls placed while the property was judged, of the "
           f"budget of {result.budget} calls{per}; the special dial table and shrink steps "
           f"are judged on top ({result.rounds} round{'s' if result.rounds != 1 else ''})")
+    if result.reach:
+        print(format_reach(result.reach))
     failed = [n for n, v in verdicts.items() if v == FAILED]
     unexercised = [n for n, v in verdicts.items() if v == NOT_EXERCISED]
     inapplicable = [n for n, v in verdicts.items() if v == NOT_APPLICABLE]

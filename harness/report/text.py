@@ -5,6 +5,7 @@ from collections.abc import Mapping, Sequence
 
 from ..coverage import Coverage
 from ..dialplan import Dialplan
+from ..guidance import ContextReach
 from ..model import Expected, Outcome
 from ..properties import Failure
 
@@ -180,3 +181,17 @@ def format_coverage(cov: Coverage) -> str:
                      + ", ".join(f"{c},{e},{p} {a}" for (c, e, p, a)
                                  in list(cov.unresolved)[:3]) + ")")
     return "\n".join(parts)
+
+
+def format_reach(rows: Sequence[ContextReach], *, limit: int = 12) -> str:
+    """Per subscriber context: dialplan priorities reached / reachable, then the
+    reachable patterns no call matched (the rules the run never tried)."""
+    out = []
+    for r in rows:
+        out.append(f"dialplan reached from [{r.context}] ({', '.join(r.subscribers)}): "
+                   f"{r.reached}/{r.reachable} priorities")
+        if r.unmatched:
+            shown = ", ".join(f"{c},{p}" for c, p in r.unmatched[:limit])
+            more = f" and {len(r.unmatched) - limit} more" if len(r.unmatched) > limit else ""
+            out.append(f"  patterns no call matched: {shown}{more}")
+    return "\n".join(out)

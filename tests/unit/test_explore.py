@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness import oracle, verdict
+from harness.dialplan import parse_dialplan
 from harness.errors import InternalError, NoOutcome
 from harness.explore import explore
 from harness.model import Observation, Outcome, Route
@@ -23,6 +24,7 @@ PROFILE = load_profile("jp")
 class Sub:
     name: str
     intl_barred: bool = False
+    context: str = "ctx"
 
 
 @dataclass
@@ -42,6 +44,8 @@ class FakeSession:
     place_hook: object = None  # called with the pairs before the observations are made
     profile: object = PROFILE
     placed: list[tuple[str, str]] = field(default_factory=list)
+    dialplan: object = field(default_factory=lambda: parse_dialplan(
+        "/fake/extensions.conf", "[ctx]\nexten => _0X.,1,Hangup()\n"))
 
     def observe(self, pairs):
         pairs = list(pairs)

@@ -269,3 +269,32 @@ def test_digest_no_longer_read_is_a_loud_internal_error(
             hi.check_supported()
     finally:
         hi._check_digest.cache_clear()
+
+
+def _distinct_in_batches(off: bool) -> tuple[int, int]:
+    seen: list[int] = []
+
+    @settings(max_examples=60, phases=[Phase.generate], database=None, **QUIET)
+    @given(st.lists(st.integers(0, 10**9), min_size=10, max_size=10))
+    def batch(xs: list[int]) -> None:
+        seen.extend(xs)
+
+    if off:
+        with hi.no_duplicating_mutations():
+            hypothesis.seed(3)(batch)()
+    else:
+        hypothesis.seed(3)(batch)()
+    return len(set(seen)), len(seen)
+
+
+def test_no_duplicating_mutations_makes_batches_distinct_and_restores() -> None:
+    engine = _engine()
+    original = engine.ConjectureRunner.__dict__["generate_mutations_from"]
+    with_mutator, n1 = _distinct_in_batches(off=False)
+    without, n2 = _distinct_in_batches(off=True)
+    # the mutator copies elements over each other: about a quarter distinct with it
+    # (137 of 600 measured with Hypothesis 6.155), most without (521; the rest are the
+    # simplest examples Hypothesis starts with)
+    assert without > 0.8 * n2, (without, n2)
+    assert with_mutator < 0.5 * n1, (with_mutator, n1)
+    assert engine.ConjectureRunner.__dict__["generate_mutations_from"] is original

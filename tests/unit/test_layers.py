@@ -10,7 +10,7 @@ PKG = Path(__file__).resolve().parents[2] / "harness"
 PURE = ["model.py", "oracle.py", "properties.py", "strategies.py", "scenario/load.py",
         "target.py", "yamlsource.py", "dialstring.py", "patterns.py", "scenario/judge.py",
         "scenario/__init__.py", "scenario/write.py", "profile/__init__.py", "verdict.py",
-        "dialapp.py", "channels.py", "defaults.py", "coverage.py", "dialplan_strategies.py",
+        "dialapp.py", "channels.py", "defaults.py", "coverage.py", "dialplan_strategies.py", "guidance.py",
         "dialplan/reach.py"]
 FORBIDDEN_IN_PURE = ("harness.pbx", "harness.drivers", "harness.ami", "harness.cli", "docker",
                      "pjsua2", "asterisk")
