@@ -163,8 +163,12 @@ class AmiDriver(PlacingDriver[_Call]):
 
     def _state_of(self, call: _Call) -> str:
         ev = call.events
+        halves = ", ".join(h for h, uid in ((";1", call.channel_id),
+                                            (";2", call.channel_id + ";2"))
+                           if uid in call.ended) or "none"
         return (f"{call.request.dial!r} as {call.request.subscriber}: last step "
                 f"{ev.last_step()}; channels still up: {ev.live_names()}; "
+                f"Local halves whose Hangup was seen: {halves}; "
                 f"legs seen: {len(call.legs)}")
 
     def _failed_error(self, failed: list[_Call]) -> Exception:

@@ -81,6 +81,9 @@ class CallEvents:
     steps: list[Step] = field(default_factory=list)
     #: uniqueid -> channel name, of every channel of the call still up
     live: dict[str, str] = field(default_factory=dict)
+    #: uniqueids whose Hangup was seen: a Newchannel of one of them that arrives after
+    #: its Hangup (events of two threads of Asterisk can cross) never revives it
+    gone: set[str] = field(default_factory=set)
     cause: int | None = None
 
     def apply(self, msg: Message) -> DialAttempt | None:
@@ -94,12 +97,14 @@ class CallEvents:
                 if self.watch.add(msg.get("Uniqueid"), step, self.steps):
                     self.hang_up_all()
         elif name == "Newchannel":
-            self.live[msg.get("Uniqueid")] = msg.get("Channel")
+            if msg.get("Uniqueid") not in self.gone:
+                self.live[msg.get("Uniqueid")] = msg.get("Channel")
         elif name == "DialBegin":
             return dial_attempt(msg)
         elif name == "Hangup":
             uid = msg.get("Uniqueid")
             self.live.pop(uid, None)
+            self.gone.add(uid)
             self.watch.hung_up(uid)
             if uid == self.own_uid:
                 self.own_hung = True
