@@ -97,6 +97,9 @@ class ExploreResult:
     #: per subscriber context: dialplan priorities reached / reachable, patterns never
     #: matched (:mod:`harness.guidance`)
     reach: list[ContextReach] = field(default_factory=list)
+    #: Hypothesis's shrinker broke after these properties had failed: their failures
+    #: stand (recorded as they happened), shrunk less than usual
+    shrink_errors: list[str] = field(default_factory=list)
 
     def verdict(self, name: str) -> str:
         """OK, FAILED, NOT_EXERCISED (judged no call) or NOT_APPLICABLE (cannot apply)."""
@@ -363,6 +366,7 @@ def explore(session: Session, checks: Sequence[CheckInfo], *, examples: int = de
     # and shrinks those failures too; later rounds only the ones still holding
     active = list(checks)
     shrink_left = shrink_seconds
+    shrink_errors: list[str] = []
     rounds = 0
     # a bound on the rounds: one per property that can fail, plus a few top-ups when the
     # batch sizes Hypothesis drew were smaller than average
@@ -402,7 +406,14 @@ def explore(session: Session, checks: Sequence[CheckInfo], *, examples: int = de
         except BaseExceptionGroup as group:  # findings, or findings and something else
             _split(group)
         except Exception as exc:  # from Hypothesis itself, e.g. a strategy: not a pass
-            raise internal_error(exc, "while Hypothesis ran the batches") from None
+            found = [c.name for c in active if c.name in best]
+            if phase["now"] != "shrink" or not found:
+                raise internal_error(exc, "while Hypothesis ran the batches") from None
+            # Hypothesis's shrinker itself broke (seen with 6.155: a ValueError from
+            # IntervalSet.index when it copies characters between two strings of
+            # different alphabets). The failures were recorded as they happened, so the
+            # verdict stands with the smallest example seen; only shrinking ended early.
+            shrink_errors.append(f"{', '.join(found)}: {type(exc).__name__}: {exc}")
         finally:
             if phase["shrink_started"]:
                 shrink_left -= time.monotonic() - phase["shrink_started"]
@@ -416,4 +427,5 @@ def explore(session: Session, checks: Sequence[CheckInfo], *, examples: int = de
                          outcomes_seen=counters["outcomes"], all_failures=everything,
                          step_counts=step_counts, budget=budget,
                          generated=counters["generated"], rounds=rounds,
-                         first_detection=first_detection, reach=guide.summary())
+                         first_detection=first_detection, reach=guide.summary(),
+                         shrink_errors=shrink_errors)

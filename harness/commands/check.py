@@ -154,6 +154,9 @@ def print_result(result: ExploreResult, target_path: Path, *, examples: int | No
           f"are judged on top ({result.rounds} round{'s' if result.rounds != 1 else ''})")
     if result.reach:
         print(format_reach(result.reach))
+    for err in result.shrink_errors:
+        print(f"note: Hypothesis's shrinker stopped with an error after {err}; the smallest "
+              f"failing call seen is reported")
     failed = [n for n, v in verdicts.items() if v == FAILED]
     unexercised = [n for n, v in verdicts.items() if v == NOT_EXERCISED]
     inapplicable = [n for n, v in verdicts.items() if v == NOT_APPLICABLE]

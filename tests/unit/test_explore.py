@@ -253,3 +253,32 @@ def test_first_detection_counts_the_calls_up_to_the_first_failing_batch() -> Non
               examples=300)
     assert "late" in res.failures and res.first_detection["late"] > 40
     assert res.first_detection["late"] <= res.calls
+
+
+def test_a_broken_shrinker_keeps_the_recorded_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hypothesis 6.155's shrinker once raised ValueError (IntervalSet.index) after a
+    property had failed: the failure was recorded when it happened and stands; only
+    shrinking ended early, and the run says so."""
+    from hypothesis.internal.conjecture import engine
+
+    def broken(self):
+        raise ValueError("48 is not in list")
+
+    monkeypatch.setattr(engine.ConjectureRunner, "shrink_interesting_examples", broken)
+    result = run(FakeSession(TWO), [FAILS, HOLDS])
+    assert "always_fails" in result.failures
+    assert result.verdict("always_holds") == "ok"
+    assert result.shrink_errors and "always_fails" in result.shrink_errors[0]
+    assert "ValueError" in result.shrink_errors[0]
+
+
+def test_an_error_of_hypothesis_before_any_failure_is_an_internal_error(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from hypothesis.internal.conjecture import engine
+
+    def broken(self):
+        raise ValueError("48 is not in list")
+
+    monkeypatch.setattr(engine.ConjectureRunner, "generate_new_examples", broken)
+    with pytest.raises(InternalError, match="ValueError"):
+        run(FakeSession(TWO), [HOLDS])
