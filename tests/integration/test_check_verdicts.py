@@ -89,7 +89,7 @@ def test_field_report_mutant_shrinks_to_a_short_dial_string() -> None:
 def test_sip_driver_verdicts(target: Path) -> None:
     """Over real SIP calls too: the reference passes and every mutant is caught."""
     res = run_cli("check", str(target), "--driver", "sip", "--seed", "1", "--database", "none",
-                  "--examples", "1000")
+                  "--examples", "2000")
     if target == JP_OFFICE:
         assert res.returncode == 0, res.stdout[-4000:] + res.stderr
         return

@@ -49,6 +49,7 @@ class Recording:
 
     def __init__(self, session) -> None:
         self.session, self.target, self.profile = session, session.target, session.profile
+        self.dialplan = session.dialplan
         self.dials: list[str] = []
 
     def observe(self, pairs):
