@@ -19,6 +19,9 @@ TIMEOUT = 10.0
 MAX_STEPS = 1000
 #: calls the AMI driver keeps in flight at once
 AMI_IN_FLIGHT = 40
+#: seconds the AMI driver waits for the Hangup of a call's originating Local half (;1)
+#: once the half that ran the dialplan (;2) and every leg are gone, before hanging it up
+AMI_ORIGINATOR_GRACE = 1.0
 #: calls the SIP driver keeps in flight at once (each is a pjsua2 call: fewer)
 SIP_IN_FLIGHT = 24
 #: wall-clock cap on shrinking, for the whole run: every shrink step is a batch of real

@@ -59,6 +59,8 @@ class _Call(PlacedCall):
     channel_id: str
     action_id: str = ""
     ended: set[str] = field(default_factory=set)  # which of our two Local halves hung up
+    #: when the Hangup of ``;2`` (the half that ran the dialplan) was seen
+    own_gone_at: float | None = None
     legs: list[_Leg] = field(default_factory=list)
     done: bool = False
 
@@ -151,7 +153,20 @@ class AmiDriver(PlacingDriver[_Call]):
         return call
 
     def _complete(self, call: _Call, now: float) -> bool:
+        if not call.done and self._only_originator_left(call, now):
+            # Asterisk publishes every DialBegin and Newchannel of ;2's legs before ;2's
+            # own Hangup (one event queue, in order), so once ;2 is gone and nothing but
+            # ;1 is up, nothing of the call is left to observe. Under heavy load ;1's
+            # Hangup was seen to never arrive (the call then ended as NoOutcome); it is
+            # hung up here and its late events, if any, go to no call.
+            self.ami.hang_up(list(call.events.live.values()))
+            call.done = True
         return call.done
+
+    def _only_originator_left(self, call: _Call, now: float) -> bool:
+        return (call.own_gone_at is not None
+                and now - call.own_gone_at > defaults.AMI_ORIGINATOR_GRACE
+                and set(call.events.live) <= {call.channel_id})
 
     def _finish(self, call: _Call) -> Observation:
         del self._calls[call.channel_id]
@@ -204,6 +219,8 @@ class AmiDriver(PlacingDriver[_Call]):
                 uid = msg.get("Uniqueid")
                 if uid in (call.channel_id, call.channel_id + ";2"):
                     call.ended.add(uid)
+                    if uid == call.channel_id + ";2":
+                        call.own_gone_at = time.monotonic()
                 if len(call.ended) == 2 and not call.events.live and not call.done:
                     call.done = True
                     self._changed.notify_all()
